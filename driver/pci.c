@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PCI glue and the probe checklist: module parameters, BAR and DMA mask,
+ * interrupt vectors (MSI-X with affinity, then MSI, then INTx), and the
+ * order in which the controller is brought up and torn down. What each
+ * step does lives in ctrl.c, queue.c, admin.c, prp.c and blk.c.
+ */
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/module.h>
+#include "rocknvme.h"
+
+static int rnv_param_set_range(const char *val, const struct kernel_param *kp,
+			       unsigned int min, unsigned int max)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret || n < min || n > max) {
+		pr_err(RNV_NAME ": %s=%s refused: must be %u..%u\n", kp->name, val, min, max);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static int rnv_depth_set(const char *val, const struct kernel_param *kp)
+{
+	return rnv_param_set_range(val, kp, 2, 4096);
+}
+
+static int rnv_queues_set(const char *val, const struct kernel_param *kp)
+{
+	return rnv_param_set_range(val, kp, 0, 1024);
+}
+
+static const struct kernel_param_ops rnv_depth_ops = {
+	.set = rnv_depth_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops rnv_queues_ops = {
+	.set = rnv_queues_set,
+	.get = param_get_uint,
+};
+
+unsigned int rnv_io_queue_depth = 1024;
+module_param_cb(io_queue_depth, &rnv_depth_ops, &rnv_io_queue_depth, 0444);
+MODULE_PARM_DESC(io_queue_depth, "I/O queue entries, 2..4096 (capped by CAP.MQES)");
+
+unsigned int rnv_max_io_queues;
+module_param_cb(max_io_queues, &rnv_queues_ops, &rnv_max_io_queues, 0444);
+MODULE_PARM_DESC(max_io_queues, "I/O queue pairs, 0 = one per CPU (0..1024)");
+
+static DEFINE_IDA(rnv_instance_ida);
+
+/* BAR 0, DMA mask, and the capability registers. */
+static int rnv_pci_map(struct rnv_ctrl *ctrl)
+{
+	struct pci_dev *pdev = ctrl->pdev;
+	u32 mpsmin, mpsmax, shift;
+	int ret;
+
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+	ret = pci_request_mem_regions(pdev, RNV_NAME);
+	if (ret)
+		goto disable;
+	ctrl->bar = pci_iomap(pdev, 0, 0);
+	if (!ctrl->bar) {
+		ret = -ENOMEM;
+		goto release;
+	}
+	/* DMA: the controller addresses 64 bits; fall back for narrow hosts. */
+	ret = dma_set_mask_and_coherent(ctrl->dev, DMA_BIT_MASK(64));
+	if (ret)
+		ret = dma_set_mask_and_coherent(ctrl->dev, DMA_BIT_MASK(32));
+	if (ret) {
+		dev_err(ctrl->dev, "no usable DMA mask\n");
+		goto unmap;
+	}
+
+	ctrl->cap = lo_hi_readq(ctrl->bar + NVME_REG_CAP);
+	if (ctrl->cap == ~0ULL) {
+		dev_err(ctrl->dev, "registers read all ones: device not responding\n");
+		ret = -ENODEV;
+		goto unmap;
+	}
+	ctrl->vs = readl(ctrl->bar + NVME_REG_VS);
+	ctrl->db_stride = 1 << NVME_CAP_STRIDE(ctrl->cap);
+	ctrl->dbs = ctrl->bar + NVME_REG_DBS;
+
+	/* Controller pages are host pages when the controller allows them. */
+	mpsmin = NVME_CAP_MPSMIN(ctrl->cap) + 12;
+	mpsmax = NVME_CAP_MPSMAX(ctrl->cap) + 12;
+	if (PAGE_SHIFT < mpsmin) {
+		dev_err(ctrl->dev, "host page 2^%u smaller than CAP.MPSMIN 2^%u\n",
+			PAGE_SHIFT, mpsmin);
+		ret = -ENODEV;
+		goto unmap;
+	}
+	shift = min_t(u32, PAGE_SHIFT, mpsmax);
+	ctrl->page_size = 1u << shift;
+	dma_set_max_seg_size(ctrl->dev, 0xffffffff);
+	return 0;
+
+unmap:
+	pci_iounmap(pdev, ctrl->bar);
+release:
+	pci_release_mem_regions(pdev);
+disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+static void rnv_pci_unmap(struct rnv_ctrl *ctrl)
+{
+	pci_iounmap(ctrl->pdev, ctrl->bar);
+	pci_release_mem_regions(ctrl->pdev);
+	pci_disable_device(ctrl->pdev);
+}
+
+static void rnv_set_irq_mode(struct rnv_ctrl *ctrl)
+{
+	if (ctrl->pdev->msix_enabled)
+		ctrl->irq_mode = "msix";
+	else if (ctrl->pdev->msi_enabled)
+		ctrl->irq_mode = "msi";
+	else
+		ctrl->irq_mode = "intx";
+}
+
+/* One vector for the admin queue until we know how many I/O queues exist. */
+static int rnv_admin_irq_setup(struct rnv_ctrl *ctrl)
+{
+	struct rnv_queue *aq = &ctrl->queues[0];
+	int ret;
+
+	ret = pci_alloc_irq_vectors(ctrl->pdev, 1, 1, PCI_IRQ_ALL_TYPES);
+	if (ret < 0)
+		return ret;
+	ctrl->nr_vectors = 1;
+	aq->irq = pci_irq_vector(ctrl->pdev, 0);
+	ret = request_irq(aq->irq, rnv_irq, IRQF_SHARED, "rocknvme-admin", aq);
+	if (ret) {
+		aq->irq = -1;
+		pci_free_irq_vectors(ctrl->pdev);
+	}
+	return ret;
+}
+
+static void rnv_admin_irq_free(struct rnv_ctrl *ctrl)
+{
+	struct rnv_queue *aq = &ctrl->queues[0];
+
+	if (aq->irq >= 0)
+		free_irq(aq->irq, aq);
+	aq->irq = -1;
+	pci_free_irq_vectors(ctrl->pdev);
+}
+
+/*
+ * Re-allocate vectors for admin + @want I/O queues, spread over the CPUs
+ * (pre_vectors keeps vector 0 out of the spreading, for admin). Returns the
+ * number of I/O queues the vectors support. The admin queue keeps working:
+ * its interrupt is re-requested on the new vector 0.
+ */
+static int rnv_io_irq_setup(struct rnv_ctrl *ctrl, unsigned int want)
+{
+	struct irq_affinity affd = { .pre_vectors = 1 };
+	struct rnv_queue *aq = &ctrl->queues[0];
+	int nvec, ret;
+
+	rnv_admin_irq_free(ctrl);
+	nvec = pci_alloc_irq_vectors_affinity(ctrl->pdev, 1, want + 1,
+					      PCI_IRQ_ALL_TYPES | PCI_IRQ_AFFINITY, &affd);
+	if (nvec < 0)
+		return nvec;
+	ctrl->nr_vectors = nvec;
+	rnv_set_irq_mode(ctrl);
+	aq->irq = pci_irq_vector(ctrl->pdev, 0);
+	ret = request_irq(aq->irq, rnv_irq, IRQF_SHARED, "rocknvme-admin", aq);
+	if (ret) {
+		aq->irq = -1;
+		pci_free_irq_vectors(ctrl->pdev);
+		return ret;
+	}
+	/* A single vector is shared by every queue; more give one per queue. */
+	return nvec > 1 ? nvec - 1 : 1;
+}
+
+/* Identify Controller: model, limits and features we act on. */
+static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
+{
+	u32 max_xfer = RNV_MAX_XFER;
+	int ret;
+
+	ctrl->id = kzalloc(NVME_IDENTIFY_DATA_SIZE, GFP_KERNEL);
+	if (!ctrl->id)
+		return -ENOMEM;
+	ret = rnv_identify(ctrl, NVME_ID_CNS_CTRL, 0, ctrl->id);
+	if (ret)
+		return ret > 0 ? -EIO : ret;
+	/* MDTS is a power of two in units of CAP.MPSMIN pages; 0 = no limit. */
+	if (ctrl->id->mdts)
+		max_xfer = min_t(u64, max_xfer,
+				 1ULL << (ctrl->id->mdts + 12 + NVME_CAP_MPSMIN(ctrl->cap)));
+	ctrl->max_xfer = max_t(u32, max_xfer, ctrl->page_size);
+	ctrl->vwc = ctrl->id->vwc & NVME_CTRL_VWC_PRESENT;
+	dev_info(ctrl->dev, "%.40s (serial %.20s, fw %.8s), NVMe %u.%u, max transfer %u KiB\n",
+		 ctrl->id->mn, ctrl->id->sn, ctrl->id->fr, ctrl->vs >> 16,
+		 (ctrl->vs >> 8) & 0xff, ctrl->max_xfer >> 10);
+	return 0;
+}
+
+/* Set Features Number of Queues (NVMe 2.0 §5.27.1.5): ask, get the grant. */
+static int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
+{
+	unsigned int want = rnv_max_io_queues ?: num_possible_cpus();
+	u32 q = min(want, 65535u) - 1, result;
+	int ret;
+
+	ret = rnv_set_features(ctrl, NVME_FEAT_NUM_QUEUES, q | q << 16, &result);
+	if (ret) {
+		dev_err(ctrl->dev, "set number of queues failed: %s (%d)\n",
+			rnv_status_str(ret), ret);
+		return ret > 0 ? -EIO : ret;
+	}
+	/* The grant is zero-based, separately for SQs and CQs. */
+	return min3(want, (result & 0xffff) + 1, (result >> 16) + 1);
+}
+
+static int rnv_setup_io(struct rnv_ctrl *ctrl)
+{
+	unsigned int qid;
+	int n, ret;
+
+	n = rnv_negotiate_queues(ctrl);
+	if (n < 0)
+		return n;
+	n = rnv_io_irq_setup(ctrl, n);
+	if (n < 0)
+		return n;
+	ctrl->nr_io_queues = n;
+	ctrl->io_depth = min_t(u32, rnv_io_queue_depth, NVME_CAP_MQES(ctrl->cap) + 1);
+	for (qid = 1; qid <= n; qid++) {
+		ret = rnv_q_alloc(ctrl, qid, ctrl->io_depth);
+		if (ret)
+			goto free_queues;
+	}
+	ret = rnv_ctrl_create_io_queues(ctrl);
+	if (ret)
+		goto free_queues;
+	dev_info(ctrl->dev, "%u I/O queues of depth %u, %u %s vector%s\n",
+		 n, ctrl->io_depth, ctrl->nr_vectors, ctrl->irq_mode,
+		 ctrl->nr_vectors > 1 ? "s" : "");
+	return 0;
+
+free_queues:
+	while (qid-- > 1)
+		rnv_q_free(ctrl, qid);
+	return ret;
+}
+
+static void rnv_teardown_io(struct rnv_ctrl *ctrl)
+{
+	unsigned int qid;
+
+	rnv_ctrl_delete_io_queues(ctrl);
+	for (qid = 1; qid <= ctrl->nr_io_queues; qid++)
+		rnv_q_free(ctrl, qid);
+}
+
+static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct rnv_ctrl *ctrl;
+	int ret;
+
+	ctrl = kzalloc_node(sizeof(*ctrl), GFP_KERNEL, dev_to_node(&pdev->dev));
+	if (!ctrl)
+		return -ENOMEM;
+	ctrl->pdev = pdev;
+	ctrl->dev = &pdev->dev;
+	INIT_LIST_HEAD(&ctrl->namespaces);
+	pci_set_drvdata(pdev, ctrl);
+	/* Room for one queue per possible CPU plus admin, whatever is granted. */
+	ctrl->queues = kcalloc(num_possible_cpus() + 1, sizeof(*ctrl->queues), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!ctrl->queues)
+		goto free_ctrl;
+	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto free_queues;
+	ctrl->instance = ret;
+
+	ret = rnv_pci_map(ctrl);
+	if (ret)
+		goto free_instance;
+	ret = rnv_ctrl_disable(ctrl);
+	if (ret)
+		goto unmap;
+	ret = rnv_q_alloc(ctrl, 0, RNV_ADMIN_DEPTH);
+	if (ret)
+		goto unmap;
+	/*
+	 * Vectors before enable: some controllers (QEMU's among them) bind
+	 * the admin CQ to its MSI-X vector when CC.EN is set, and a vector
+	 * that was not enabled by then never fires.
+	 */
+	ret = rnv_admin_irq_setup(ctrl);
+	if (ret)
+		goto free_admin_q;
+	rnv_ctrl_setup_admin(ctrl);
+	ret = rnv_ctrl_enable(ctrl);
+	if (ret)
+		goto free_irq;
+	ctrl->queues[0].live = true;
+	ret = rnv_admin_set_create(ctrl);
+	if (ret)
+		goto disable;
+	ret = rnv_prp_pools_create(ctrl);
+	if (ret)
+		goto destroy_admin_set;
+	ret = rnv_identify_ctrl(ctrl);
+	if (ret)
+		goto destroy_pools;
+	ret = rnv_setup_io(ctrl);
+	if (ret)
+		goto destroy_pools;
+	ret = rnv_io_set_create(ctrl);
+	if (ret)
+		goto teardown_io;
+	ret = rnv_ns_scan(ctrl);
+	if (ret)
+		goto remove_ns;
+	return 0;
+
+remove_ns:
+	rnv_ns_remove_all(ctrl);
+	rnv_io_set_destroy(ctrl);
+teardown_io:
+	rnv_teardown_io(ctrl);
+destroy_pools:
+	rnv_prp_pools_destroy(ctrl);
+destroy_admin_set:
+	rnv_admin_set_destroy(ctrl);
+disable:
+	ctrl->queues[0].live = false;
+	rnv_ctrl_disable(ctrl);
+free_irq:
+	rnv_admin_irq_free(ctrl);
+free_admin_q:
+	rnv_q_free(ctrl, 0);
+unmap:
+	rnv_pci_unmap(ctrl);
+free_instance:
+	ida_free(&rnv_instance_ida, ctrl->instance);
+free_queues:
+	kfree(ctrl->queues);
+free_ctrl:
+	kfree(ctrl->id);
+	kfree(ctrl);
+	dev_err(&pdev->dev, "probe failed: %d\n", ret);
+	return ret;
+}
+
+/*
+ * Removal mirrors probe. If the device is already gone, the admin commands
+ * inside would wait for nothing, so mark it dead first and fail them fast.
+ */
+static void rnv_remove(struct pci_dev *pdev)
+{
+	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
+
+	if (!pci_device_is_present(pdev) || !rnv_ctrl_alive(ctrl)) {
+		WRITE_ONCE(ctrl->dead, true);
+		rnv_cancel_all(ctrl);
+	}
+	rnv_ns_remove_all(ctrl);
+	rnv_io_set_destroy(ctrl);
+	rnv_teardown_io(ctrl);
+	rnv_prp_pools_destroy(ctrl);
+	rnv_admin_set_destroy(ctrl);
+	rnv_ctrl_shutdown(ctrl);
+	rnv_admin_irq_free(ctrl);
+	ctrl->queues[0].live = false;
+	rnv_q_free(ctrl, 0);
+	rnv_pci_unmap(ctrl);
+	ida_free(&rnv_instance_ida, ctrl->instance);
+	kfree(ctrl->queues);
+	kfree(ctrl->id);
+	kfree(ctrl);
+}
+
+/* Power off or reboot: tell the drive, so it flushes and comes back clean. */
+static void rnv_shutdown(struct pci_dev *pdev)
+{
+	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
+
+	rnv_ctrl_shutdown(ctrl);
+}
+
+static const struct pci_device_id rnv_ids[] = {
+	{ PCI_DEVICE_CLASS(PCI_CLASS_STORAGE_EXPRESS, 0xffffff) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, rnv_ids);
+
+static struct pci_driver rnv_driver = {
+	.name		= RNV_NAME,
+	.id_table	= rnv_ids,
+	.probe		= rnv_probe,
+	.remove		= rnv_remove,
+	.shutdown	= rnv_shutdown,
+};
+
+static int __init rnv_init(void)
+{
+	return pci_register_driver(&rnv_driver);
+}
+
+static void __exit rnv_exit(void)
+{
+	pci_unregister_driver(&rnv_driver);
+	ida_destroy(&rnv_instance_ida);
+}
+
+module_init(rnv_init);
+module_exit(rnv_exit);
+MODULE_DESCRIPTION("rocknvme: a compact NVMe PCIe driver");
+MODULE_LICENSE("GPL");

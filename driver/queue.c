@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queue pairs: the coherent SQ and CQ rings, their doorbells, the one submit
+ * path (rnv_q_submit) and the one completion path (rnv_q_reap) that admin
+ * commands, I/O and passthrough all share. Creating the queues on the device
+ * is ctrl.c's job; turning a completion into a finished request is blk.c's.
+ */
+#include "rocknvme.h"
+
+/*
+ * DMA: rings live in coherent memory (dma_alloc_coherent) because both sides
+ * touch them for the whole life of the queue with no hand-over points: a
+ * streaming mapping would need a sync on every entry. On a non-coherent SoC
+ * such as the RK3588 the DMA API hands back an uncached mapping, so no cache
+ * maintenance appears in this driver.
+ */
+int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth)
+{
+	struct rnv_queue *q = &ctrl->queues[qid];
+
+	q->cqes = dma_alloc_coherent(ctrl->dev, depth * sizeof(*q->cqes),
+				     &q->cq_dma, GFP_KERNEL);
+	if (!q->cqes)
+		return -ENOMEM;
+	q->sqes = dma_alloc_coherent(ctrl->dev, depth * sizeof(*q->sqes),
+				     &q->sq_dma, GFP_KERNEL);
+	if (!q->sqes)
+		goto free_cq;
+
+	q->ctrl = ctrl;
+	q->qid = qid;
+	q->depth = depth;
+	q->irq = -1;
+	spin_lock_init(&q->sq_lock);
+	spin_lock_init(&q->cq_lock);
+	/* NVMe 2.0 §3.1.4: SQ y tail at 0x1000 + (2y) * stride, CQ y head after it. */
+	q->sq_db = &ctrl->dbs[qid * 2 * ctrl->db_stride];
+	q->cq_db = &ctrl->dbs[(qid * 2 + 1) * ctrl->db_stride];
+	rnv_q_init(q);
+	return 0;
+
+free_cq:
+	dma_free_coherent(ctrl->dev, depth * sizeof(*q->cqes), q->cqes, q->cq_dma);
+	q->cqes = NULL;
+	return -ENOMEM;
+}
+
+void rnv_q_free(struct rnv_ctrl *ctrl, u16 qid)
+{
+	struct rnv_queue *q = &ctrl->queues[qid];
+
+	if (q->sqes)
+		dma_free_coherent(ctrl->dev, q->depth * sizeof(*q->sqes),
+				  q->sqes, q->sq_dma);
+	if (q->cqes)
+		dma_free_coherent(ctrl->dev, q->depth * sizeof(*q->cqes),
+				  q->cqes, q->cq_dma);
+	q->sqes = NULL;
+	q->cqes = NULL;
+}
+
+/* Reset ring state before the queue is (re)created on the device. */
+void rnv_q_init(struct rnv_queue *q)
+{
+	q->sq_tail = 0;
+	q->last_sq_tail = 0;
+	q->cq_head = 0;
+	/* NVMe 2.0 §4.2.4: the device writes phase 1 on its first pass. */
+	q->cq_phase = 1;
+	memset(q->cqes, 0, q->depth * sizeof(*q->cqes));
+	/*
+	 * DMA: the zeroed CQ must be visible before the device can post to it;
+	 * the queue-creation command reaches the device through a writel, which
+	 * orders this store, but say so with an explicit barrier for readers.
+	 */
+	wmb();
+}
+
+/* Caller holds sq_lock. */
+static void rnv_q_write_sq_db(struct rnv_queue *q)
+{
+	if (q->sq_tail == q->last_sq_tail)
+		return;
+	/*
+	 * DMA: writel() orders all earlier normal-memory stores (the SQE in the
+	 * coherent ring) before the MMIO store, so no explicit wmb() is needed.
+	 */
+	writel(q->sq_tail, q->sq_db);
+	q->last_sq_tail = q->sq_tail;
+}
+
+/*
+ * Copy one command into the next SQ slot. The doorbell is rung only when
+ * @ring is set (blk-mq's bd->last), batching one MMIO write per burst.
+ */
+void rnv_q_submit(struct rnv_queue *q, struct nvme_command *c, bool ring)
+{
+	spin_lock(&q->sq_lock);
+	memcpy(&q->sqes[q->sq_tail], c, sizeof(*c));
+	if (++q->sq_tail == q->depth)
+		q->sq_tail = 0;
+	q->submitted++;
+	if (ring)
+		rnv_q_write_sq_db(q);
+	spin_unlock(&q->sq_lock);
+}
+
+/* blk-mq commit_rqs: a batch ended without bd->last; tell the device now. */
+void rnv_q_ring_sq(struct rnv_queue *q)
+{
+	spin_lock(&q->sq_lock);
+	rnv_q_write_sq_db(q);
+	spin_unlock(&q->sq_lock);
+}
+
+static bool rnv_cqe_pending(struct rnv_queue *q)
+{
+	struct nvme_completion *cqe = &q->cqes[q->cq_head];
+
+	/* The device owns the entry until its phase bit flips to ours. */
+	return (le16_to_cpu(READ_ONCE(cqe->status)) & 1) == q->cq_phase;
+}
+
+static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe)
+{
+	u16 cid = READ_ONCE(cqe->command_id);
+	struct request *req;
+	struct rnv_cmd *cmd;
+
+	req = cid < q->depth ? blk_mq_tag_to_rq(q->tags, cid) : NULL;
+	if (unlikely(!req)) {
+		dev_warn(q->ctrl->dev, "queue %u: completion for unknown command id %u\n",
+			 q->qid, cid);
+		return;
+	}
+	cmd = rnv_cmd(req);
+	cmd->status = le16_to_cpu(cqe->status) >> 1;
+	cmd->result = cqe->result;
+	blk_mq_complete_request(req);
+}
+
+/*
+ * Consume every posted completion, then write the CQ head doorbell once.
+ * Returns the number of completions found. Callers serialize: the queue's
+ * own interrupt, or cq_lock for anyone else.
+ */
+int rnv_q_reap(struct rnv_queue *q)
+{
+	int found = 0;
+
+	while (rnv_cqe_pending(q)) {
+		/*
+		 * DMA: dma_rmb() keeps the reads of the entry's other fields
+		 * after the phase test; without it a weakly ordered CPU (arm64)
+		 * may read a stale command id from before the device's write.
+		 */
+		dma_rmb();
+		rnv_cqe_handle(q, &q->cqes[q->cq_head]);
+		if (++q->cq_head == q->depth) {
+			q->cq_head = 0;
+			q->cq_phase ^= 1;
+		}
+		found++;
+	}
+	if (found) {
+		q->completed += found;
+		/* The head write releases the slots back to the device. */
+		writel(q->cq_head, q->cq_db);
+	}
+	return found;
+}
+
+irqreturn_t rnv_irq(int irq, void *data)
+{
+	struct rnv_queue *q = data;
+	int found;
+
+	spin_lock(&q->cq_lock);
+	found = rnv_q_reap(q);
+	spin_unlock(&q->cq_lock);
+	if (!found)
+		return IRQ_NONE;
+	q->interrupts++;
+	return IRQ_HANDLED;
+}

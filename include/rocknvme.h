@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rocknvme: the driver's own objects and the cross-file API, grouped by file.
+ *
+ * The NVMe spec (registers, commands, identify data) comes from the kernel's
+ * <linux/nvme.h>; nothing here redefines it. Names starting rnv_ are ours,
+ * nvme_ are the spec's or the kernel's.
+ */
+#ifndef ROCKNVME_H
+#define ROCKNVME_H
+
+#include <linux/blk-mq.h>
+#include <linux/cdev.h>
+#include <linux/dmapool.h>
+#include <linux/interrupt.h>
+#include <linux/nvme.h>
+#include <linux/pci.h>
+
+#define RNV_NAME		"rocknvme"
+#define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
+#define RNV_MAX_XFER		(4u << 20)	/* bytes; cap when MDTS is 0 or larger */
+#define RNV_MAX_SEGS		128	/* scatterlist entries inline in each rnv_cmd */
+#define RNV_MAX_PRP_PAGES	4	/* chained PRP list pages: 4 MiB needs 3 */
+#define RNV_SMALL_POOL_SIZE	256	/* bytes: PRP lists of up to 32 entries */
+#define RNV_ADMIN_TIMEOUT	(60 * HZ)
+
+/* One submission/completion queue pair with its coherent rings. */
+struct rnv_queue {
+	struct rnv_ctrl *ctrl;
+	spinlock_t sq_lock;		/* SQ slot copy, tail and SQ doorbell */
+	struct nvme_command *sqes;	/* DMA: coherent ring, CPU writes only */
+	struct nvme_completion *cqes;	/* DMA: coherent ring, device writes only */
+	dma_addr_t sq_dma;
+	dma_addr_t cq_dma;
+	u32 __iomem *sq_db;
+	u32 __iomem *cq_db;
+	struct blk_mq_tags *tags;	/* CID -> request lookup */
+	u16 qid;
+	u16 depth;
+	u16 sq_tail;
+	u16 last_sq_tail;		/* tail the device was last told about */
+	u16 cq_head;
+	u8 cq_phase;
+	bool live;			/* created on the device, accepting I/O */
+	int irq;			/* Linux IRQ number, or -1 when none requested */
+	spinlock_t cq_lock;		/* reaping from more than the IRQ (timeouts) */
+	u64 submitted;
+	u64 completed;
+	u64 interrupts;
+};
+
+/* Per-request state: blk-mq's PDU, so the I/O path allocates nothing. */
+struct rnv_cmd {
+	struct nvme_command sqe;
+	struct rnv_queue *q;
+	union nvme_result result;
+	int status;			/* NVMe status (>= 0) or -errno from the host */
+	int nents;			/* entries passed to dma_map_sg, 0 = none */
+	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
+	unsigned int bvec_len;		/* 0 = no fast path mapping */
+	int prp_pages;			/* PRP list pages in use */
+	bool prp_small;			/* list came from the 256 B pool */
+	__le64 *prp_list[RNV_MAX_PRP_PAGES];
+	dma_addr_t prp_dma[RNV_MAX_PRP_PAGES];
+	struct scatterlist sg[RNV_MAX_SEGS];
+};
+
+/* One active namespace and its disk. */
+struct rnv_ns {
+	struct list_head entry;
+	struct rnv_ctrl *ctrl;
+	struct gendisk *disk;
+	u32 nsid;
+	u8 lba_shift;
+	u64 nsze;			/* logical blocks */
+};
+
+/* One controller: owns the BAR, queues, tag sets, pools and namespaces. */
+struct rnv_ctrl {
+	struct pci_dev *pdev;
+	struct device *dev;		/* pdev->dev, for the DMA API and logs */
+	int instance;			/* N in rocknvmeN */
+	void __iomem *bar;
+	u32 __iomem *dbs;
+	u64 cap;
+	u32 vs;
+	u32 db_stride;			/* in u32 doorbell slots */
+	u32 page_size;			/* controller memory page (CC.MPS), bytes */
+	u32 max_xfer;			/* bytes per command, from MDTS */
+	u16 io_depth;
+	bool vwc;			/* volatile write cache present */
+	const char *irq_mode;		/* "msix", "msi" or "intx" */
+	unsigned int nr_vectors;
+	unsigned int nr_io_queues;
+	struct rnv_queue *queues;	/* [0] admin, [1..nr_io_queues] I/O */
+	struct blk_mq_tag_set admin_set;
+	struct request_queue *admin_q;
+	struct blk_mq_tag_set io_set;
+	bool io_set_ready;
+	struct dma_pool *prp_small_pool;
+	struct dma_pool *prp_page_pool;
+	struct nvme_id_ctrl *id;	/* kept for sysfs and the demo */
+	struct list_head namespaces;
+	bool dead;			/* fatal status or gone: fail all I/O */
+	struct device cdev_device;
+	struct cdev cdev;
+};
+
+/* pci.c: module parameters */
+extern unsigned int rnv_io_queue_depth;
+extern unsigned int rnv_max_io_queues;
+
+/* ctrl.c: controller registers, enable/disable/shutdown, I/O queue setup */
+int rnv_ctrl_disable(struct rnv_ctrl *ctrl);
+int rnv_ctrl_enable(struct rnv_ctrl *ctrl);
+void rnv_ctrl_shutdown(struct rnv_ctrl *ctrl);
+void rnv_ctrl_setup_admin(struct rnv_ctrl *ctrl);
+int rnv_ctrl_create_io_queues(struct rnv_ctrl *ctrl);
+void rnv_ctrl_delete_io_queues(struct rnv_ctrl *ctrl);
+bool rnv_ctrl_alive(struct rnv_ctrl *ctrl);
+
+/* admin.c: synchronous commands on the admin tag set */
+int rnv_submit_sync(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
+		    struct nvme_command *c, void *buf, unsigned int len,
+		    union nvme_result *result);
+int rnv_identify(struct rnv_ctrl *ctrl, u8 cns, u32 nsid, void *buf);
+int rnv_set_features(struct rnv_ctrl *ctrl, u8 fid, u32 dword11, u32 *result);
+const char *rnv_status_str(int status);
+
+/* queue.c: coherent rings, doorbells, submit and reap */
+int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth);
+void rnv_q_free(struct rnv_ctrl *ctrl, u16 qid);
+void rnv_q_init(struct rnv_queue *q);
+void rnv_q_submit(struct rnv_queue *q, struct nvme_command *c, bool ring);
+void rnv_q_ring_sq(struct rnv_queue *q);
+int rnv_q_reap(struct rnv_queue *q);
+irqreturn_t rnv_irq(int irq, void *data);
+
+/* prp.c: data mapping into PRP entries and lists */
+int rnv_prp_pools_create(struct rnv_ctrl *ctrl);
+void rnv_prp_pools_destroy(struct rnv_ctrl *ctrl);
+blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req);
+void rnv_prp_unmap(struct rnv_ctrl *ctrl, struct request *req);
+
+/* blk.c: tag sets, blk_mq_ops, namespaces and disks */
+int rnv_admin_set_create(struct rnv_ctrl *ctrl);
+void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
+int rnv_io_set_create(struct rnv_ctrl *ctrl);
+void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
+int rnv_ns_scan(struct rnv_ctrl *ctrl);
+void rnv_ns_remove_all(struct rnv_ctrl *ctrl);
+void rnv_cancel_all(struct rnv_ctrl *ctrl);
+
+static inline struct rnv_cmd *rnv_cmd(struct request *req)
+{
+	return blk_mq_rq_to_pdu(req);
+}
+
+#endif /* ROCKNVME_H */
