@@ -264,19 +264,28 @@ void rnv_io_set_destroy(struct rnv_ctrl *ctrl)
 	ctrl->io_set_ready = false;
 }
 
+/* The disk's last reference: only now may the namespace (and ctrl ref) go. */
+static void rnv_ns_free_disk(struct gendisk *disk)
+{
+	struct rnv_ns *ns = disk->private_data;
+
+	put_device(&ns->ctrl->cdev_device);
+	kfree(ns);
+}
+
 static const struct block_device_operations rnv_bdev_ops = {
 	.owner		= THIS_MODULE,
+	.ioctl		= rnv_ns_ioctl,
+	.compat_ioctl	= blkdev_compat_ptr_ioctl,
+	.free_disk	= rnv_ns_free_disk,
 };
 
-/* Queue limits from the controller (MDTS, page size) and the LBA format. */
-static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
+/*
+ * DMA limits every queue of this controller shares (namespaces and admin):
+ * what one command's PRPs can describe.
+ */
+void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q)
 {
-	struct rnv_ctrl *ctrl = ns->ctrl;
-	u32 lbs = 1u << ns->lba_shift;
-
-	blk_queue_logical_block_size(rq_q, lbs);
-	blk_queue_physical_block_size(rq_q, lbs);
-	blk_queue_io_min(rq_q, lbs);
 	blk_queue_max_hw_sectors(rq_q, ctrl->max_xfer >> SECTOR_SHIFT);
 	blk_queue_max_segments(rq_q, min_t(u32, RNV_MAX_SEGS,
 					   ctrl->max_xfer / ctrl->page_size + 1));
@@ -284,6 +293,18 @@ static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
 	blk_queue_virt_boundary(rq_q, ctrl->page_size - 1);
 	/* PRP entries need dword alignment only (NVMe 2.0 §4.1.1). */
 	blk_queue_dma_alignment(rq_q, 3);
+}
+
+/* Disk limits: the DMA ones plus what the LBA format and cache say. */
+static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
+{
+	struct rnv_ctrl *ctrl = ns->ctrl;
+	u32 lbs = 1u << ns->lba_shift;
+
+	rnv_queue_set_dma_limits(ctrl, rq_q);
+	blk_queue_logical_block_size(rq_q, lbs);
+	blk_queue_physical_block_size(rq_q, lbs);
+	blk_queue_io_min(rq_q, lbs);
 	blk_queue_write_cache(rq_q, ctrl->vwc, ctrl->vwc);
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, rq_q);
 }
@@ -327,6 +348,8 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	ret = device_add_disk(ctrl->dev, disk, NULL);
 	if (ret)
 		goto put_disk;
+	/* Dropped in rnv_ns_free_disk, which now owns ns. */
+	get_device(&ctrl->cdev_device);
 	list_add_tail(&ns->entry, &ctrl->namespaces);
 	dev_info(ctrl->dev, "%s: %llu blocks of %u bytes (%llu MiB)\n", disk->disk_name,
 		 ns->nsze, 1u << ns->lba_shift,
@@ -380,7 +403,6 @@ void rnv_ns_remove_all(struct rnv_ctrl *ctrl)
 	list_for_each_entry_safe(ns, next, &ctrl->namespaces, entry) {
 		list_del(&ns->entry);
 		del_gendisk(ns->disk);
-		put_disk(ns->disk);
-		kfree(ns);
+		put_disk(ns->disk);	/* frees ns through rnv_ns_free_disk */
 	}
 }

@@ -191,6 +191,17 @@ static int rnv_io_irq_setup(struct rnv_ctrl *ctrl, unsigned int want)
 	return nvec > 1 ? nvec - 1 : 1;
 }
 
+/* Identify strings are space padded, not NUL terminated: @dst holds len + 1. */
+static void rnv_id_string(char *dst, const char *src, size_t len)
+{
+	char *s;
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	s = strim(dst);
+	memmove(dst, s, strlen(s) + 1);
+}
+
 /* Identify Controller: model, limits and features we act on. */
 static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 {
@@ -209,8 +220,11 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 				 1ULL << (ctrl->id->mdts + 12 + NVME_CAP_MPSMIN(ctrl->cap)));
 	ctrl->max_xfer = max_t(u32, max_xfer, ctrl->page_size);
 	ctrl->vwc = ctrl->id->vwc & NVME_CTRL_VWC_PRESENT;
-	dev_info(ctrl->dev, "%.40s (serial %.20s, fw %.8s), NVMe %u.%u, max transfer %u KiB\n",
-		 ctrl->id->mn, ctrl->id->sn, ctrl->id->fr, ctrl->vs >> 16,
+	rnv_id_string(ctrl->model, ctrl->id->mn, sizeof(ctrl->id->mn));
+	rnv_id_string(ctrl->serial, ctrl->id->sn, sizeof(ctrl->id->sn));
+	rnv_id_string(ctrl->firmware_rev, ctrl->id->fr, sizeof(ctrl->id->fr));
+	dev_info(ctrl->dev, "%s (serial %s, fw %s), NVMe %u.%u, max transfer %u KiB\n",
+		 ctrl->model, ctrl->serial, ctrl->firmware_rev, ctrl->vs >> 16,
 		 (ctrl->vs >> 8) & 0xff, ctrl->max_xfer >> 10);
 	return 0;
 }
@@ -273,6 +287,15 @@ static void rnv_teardown_io(struct rnv_ctrl *ctrl)
 		rnv_q_free(ctrl, qid);
 }
 
+/* Frees what the controller's device reference owns; see rnv_chr_init. */
+void rnv_ctrl_free(struct rnv_ctrl *ctrl)
+{
+	ida_free(&rnv_instance_ida, ctrl->instance);
+	kfree(ctrl->queues);
+	kfree(ctrl->id);
+	kfree(ctrl);
+}
+
 static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct rnv_ctrl *ctrl;
@@ -284,20 +307,24 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ctrl->pdev = pdev;
 	ctrl->dev = &pdev->dev;
 	INIT_LIST_HEAD(&ctrl->namespaces);
+	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(ctrl);
+		return ret;
+	}
+	ctrl->instance = ret;
+	/* From here on the last put_device() frees ctrl (rnv_ctrl_free). */
+	rnv_chr_init(ctrl);
 	pci_set_drvdata(pdev, ctrl);
 	/* Room for one queue per possible CPU plus admin, whatever is granted. */
 	ctrl->queues = kcalloc(num_possible_cpus() + 1, sizeof(*ctrl->queues), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!ctrl->queues)
-		goto free_ctrl;
-	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
-	if (ret < 0)
-		goto free_queues;
-	ctrl->instance = ret;
+		goto put_ctrl;
 
 	ret = rnv_pci_map(ctrl);
 	if (ret)
-		goto free_instance;
+		goto put_ctrl;
 	ret = rnv_ctrl_disable(ctrl);
 	if (ret)
 		goto unmap;
@@ -326,12 +353,16 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_identify_ctrl(ctrl);
 	if (ret)
 		goto destroy_pools;
+	rnv_queue_set_dma_limits(ctrl, ctrl->admin_q);
 	ret = rnv_setup_io(ctrl);
 	if (ret)
 		goto destroy_pools;
 	ret = rnv_io_set_create(ctrl);
 	if (ret)
 		goto teardown_io;
+	ret = rnv_chr_add(ctrl);
+	if (ret)
+		goto destroy_io_set;
 	ret = rnv_ns_scan(ctrl);
 	if (ret)
 		goto remove_ns;
@@ -339,6 +370,8 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 remove_ns:
 	rnv_ns_remove_all(ctrl);
+	rnv_chr_del(ctrl);
+destroy_io_set:
 	rnv_io_set_destroy(ctrl);
 teardown_io:
 	rnv_teardown_io(ctrl);
@@ -355,14 +388,9 @@ free_admin_q:
 	rnv_q_free(ctrl, 0);
 unmap:
 	rnv_pci_unmap(ctrl);
-free_instance:
-	ida_free(&rnv_instance_ida, ctrl->instance);
-free_queues:
-	kfree(ctrl->queues);
-free_ctrl:
-	kfree(ctrl->id);
-	kfree(ctrl);
+put_ctrl:
 	dev_err(&pdev->dev, "probe failed: %d\n", ret);
+	put_device(&ctrl->cdev_device);
 	return ret;
 }
 
@@ -374,6 +402,7 @@ static void rnv_remove(struct pci_dev *pdev)
 {
 	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
 
+	rnv_chr_del(ctrl);
 	if (!pci_device_is_present(pdev) || !rnv_ctrl_alive(ctrl)) {
 		WRITE_ONCE(ctrl->dead, true);
 		rnv_cancel_all(ctrl);
@@ -388,10 +417,8 @@ static void rnv_remove(struct pci_dev *pdev)
 	ctrl->queues[0].live = false;
 	rnv_q_free(ctrl, 0);
 	rnv_pci_unmap(ctrl);
-	ida_free(&rnv_instance_ida, ctrl->instance);
-	kfree(ctrl->queues);
-	kfree(ctrl->id);
-	kfree(ctrl);
+	/* Open files and disks may still hold the controller; they free it. */
+	put_device(&ctrl->cdev_device);
 }
 
 /* Power off or reboot: tell the drive, so it flushes and comes back clean. */
@@ -418,12 +445,21 @@ static struct pci_driver rnv_driver = {
 
 static int __init rnv_init(void)
 {
-	return pci_register_driver(&rnv_driver);
+	int ret;
+
+	ret = rnv_chr_register();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&rnv_driver);
+	if (ret)
+		rnv_chr_unregister();
+	return ret;
 }
 
 static void __exit rnv_exit(void)
 {
 	pci_unregister_driver(&rnv_driver);
+	rnv_chr_unregister();
 	ida_destroy(&rnv_instance_ida);
 }
 

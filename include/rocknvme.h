@@ -102,13 +102,30 @@ struct rnv_ctrl {
 	struct nvme_id_ctrl *id;	/* kept for sysfs and the demo */
 	struct list_head namespaces;
 	bool dead;			/* fatal status or gone: fail all I/O */
-	struct device cdev_device;
+	bool removing;			/* remove has begun: refuse ioctls */
+	struct rw_semaphore ioctl_rwsem;	/* ioctls (read) vs removal (write) */
+	char model[41];			/* identify strings, trimmed, for sysfs */
+	char serial[21];
+	char firmware_rev[9];
+	struct device cdev_device;	/* /dev/rocknvmeN; its refcount owns ctrl */
 	struct cdev cdev;
 };
 
 /* pci.c: module parameters */
 extern unsigned int rnv_io_queue_depth;
 extern unsigned int rnv_max_io_queues;
+
+/* pci.c */
+void rnv_ctrl_free(struct rnv_ctrl *ctrl);
+
+/* chardev.c: /dev/rocknvmeN, sysfs attributes, nvme ioctls */
+int rnv_chr_register(void);
+void rnv_chr_unregister(void);
+void rnv_chr_init(struct rnv_ctrl *ctrl);
+int rnv_chr_add(struct rnv_ctrl *ctrl);
+void rnv_chr_del(struct rnv_ctrl *ctrl);
+int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
+		 unsigned long arg);
 
 /* ctrl.c: controller registers, enable/disable/shutdown, I/O queue setup */
 int rnv_ctrl_disable(struct rnv_ctrl *ctrl);
@@ -147,6 +164,7 @@ int rnv_admin_set_create(struct rnv_ctrl *ctrl);
 void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
 int rnv_io_set_create(struct rnv_ctrl *ctrl);
 void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
+void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q);
 int rnv_ns_scan(struct rnv_ctrl *ctrl);
 void rnv_ns_remove_all(struct rnv_ctrl *ctrl);
 void rnv_cancel_all(struct rnv_ctrl *ctrl);

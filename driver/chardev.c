@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The controller node /dev/rocknvme<N> in our own class "rocknvme", its
+ * sysfs attributes, and the <linux/nvme_ioctl.h> ioctls that nvme-cli uses,
+ * on the controller node and on namespace disks. User buffers are mapped
+ * with blk_rq_map_user (no copy when aligned) and go through the same
+ * passthrough path as the driver's own admin commands.
+ */
+#include <linux/nvme_ioctl.h>
+#include "rocknvme.h"
+
+#define RNV_MINORS	256
+
+static dev_t rnv_chr_devt;
+static struct class *rnv_class;
+
+/* Admin opcodes that would take the driver's own queues away from it. */
+static bool rnv_admin_opcode_reserved(u8 opcode)
+{
+	switch (opcode) {
+	case nvme_admin_delete_sq:
+	case nvme_admin_create_sq:
+	case nvme_admin_delete_cq:
+	case nvme_admin_create_cq:
+	case nvme_admin_async_event:
+	case nvme_admin_dbbuf:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Run one user command on @rq_q. Returns 0, a positive NVMe status (as the
+ * in-kernel driver does, so nvme-cli decodes it), or a negative errno.
+ */
+static int rnv_user_cmd(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
+			struct nvme_command *c, u64 ubuf, u32 len,
+			u32 timeout_ms, u64 *result)
+{
+	struct rnv_cmd *cmd;
+	struct request *req;
+	struct bio *bio = NULL;
+	int ret;
+
+	if (len && (c->common.opcode & 3) == 3) {
+		dev_dbg(ctrl->dev, "bidirectional opcode %#x refused\n", c->common.opcode);
+		return -EINVAL;
+	}
+	if (len > ctrl->max_xfer) {
+		dev_dbg(ctrl->dev, "data_len %u exceeds max transfer %u\n", len, ctrl->max_xfer);
+		return -EINVAL;
+	}
+	if (len && !ubuf)
+		return -EFAULT;
+
+	req = blk_mq_alloc_request(rq_q, nvme_is_write(c) ? REQ_OP_DRV_OUT : REQ_OP_DRV_IN, 0);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->timeout = timeout_ms ? msecs_to_jiffies(timeout_ms) : RNV_ADMIN_TIMEOUT;
+	cmd = rnv_cmd(req);
+	cmd->sqe = *c;
+	if (len) {
+		ret = blk_rq_map_user(rq_q, req, NULL, u64_to_user_ptr(ubuf), len, GFP_KERNEL);
+		if (ret)
+			goto free_req;
+		bio = req->bio;
+	}
+	blk_execute_rq(req, false);
+	ret = cmd->status;
+	if (result)
+		*result = le64_to_cpu(cmd->result.u64);
+	if (bio)
+		blk_rq_unmap_user(bio);
+free_req:
+	blk_mq_free_request(req);
+	return ret;
+}
+
+static struct rnv_ns *rnv_ns_find(struct rnv_ctrl *ctrl, u32 nsid)
+{
+	struct rnv_ns *ns;
+
+	list_for_each_entry(ns, &ctrl->namespaces, entry)
+		if (ns->nsid == nsid)
+			return ns;
+	return NULL;
+}
+
+/* NVME_IOCTL_ADMIN_CMD / IO_CMD and their 64-bit-result twins. */
+static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
+			      void __user *argp, bool admin, bool is64)
+{
+	struct nvme_passthru_cmd64 pc;
+	struct nvme_command c = { };
+	struct request_queue *rq_q;
+	u64 result = 0;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	/* The 32-bit struct is the 64-bit one minus its last 4 bytes. */
+	if (copy_from_user(&pc, argp, is64 ? sizeof(pc) : sizeof(struct nvme_passthru_cmd)))
+		return -EFAULT;
+	if (pc.flags) {
+		dev_dbg(ctrl->dev, "passthrough flags %#x unsupported\n", pc.flags);
+		return -EINVAL;
+	}
+	if (pc.metadata || pc.metadata_len) {
+		dev_dbg(ctrl->dev, "passthrough metadata buffers unsupported\n");
+		return -EINVAL;
+	}
+	if (admin && rnv_admin_opcode_reserved(pc.opcode)) {
+		dev_warn(ctrl->dev, "admin opcode %#x is reserved for the driver\n", pc.opcode);
+		return -EPERM;
+	}
+	if (admin) {
+		rq_q = ctrl->admin_q;
+	} else {
+		if (!ns)
+			ns = rnv_ns_find(ctrl, pc.nsid);
+		if (!ns)
+			return -EINVAL;
+		rq_q = ns->disk->queue;
+	}
+	c.common.opcode = pc.opcode;
+	c.common.nsid = cpu_to_le32(pc.nsid);
+	c.common.cdw2[0] = cpu_to_le32(pc.cdw2);
+	c.common.cdw2[1] = cpu_to_le32(pc.cdw3);
+	c.common.cdw10 = cpu_to_le32(pc.cdw10);
+	c.common.cdw11 = cpu_to_le32(pc.cdw11);
+	c.common.cdw12 = cpu_to_le32(pc.cdw12);
+	c.common.cdw13 = cpu_to_le32(pc.cdw13);
+	c.common.cdw14 = cpu_to_le32(pc.cdw14);
+	c.common.cdw15 = cpu_to_le32(pc.cdw15);
+	ret = rnv_user_cmd(ctrl, rq_q, &c, pc.addr, pc.data_len, pc.timeout_ms, &result);
+	if (ret < 0)
+		return ret;
+	if (is64) {
+		struct nvme_passthru_cmd64 __user *up = argp;
+
+		if (put_user(result, &up->result))
+			return -EFAULT;
+	} else {
+		struct nvme_passthru_cmd __user *up = argp;
+
+		if (put_user((u32)result, &up->result))
+			return -EFAULT;
+	}
+	return ret;
+}
+
+/* NVME_IOCTL_SUBMIT_IO: read, write or compare by LBA on a namespace. */
+static int rnv_ioctl_submit_io(struct rnv_ns *ns, struct nvme_user_io __user *argp)
+{
+	struct nvme_command c = { };
+	struct nvme_user_io io;
+	u64 len;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	if (copy_from_user(&io, argp, sizeof(io)))
+		return -EFAULT;
+	if (io.opcode != nvme_cmd_read && io.opcode != nvme_cmd_write &&
+	    io.opcode != nvme_cmd_compare)
+		return -EINVAL;
+	if (io.flags || io.metadata)
+		return -EINVAL;
+	len = ((u64)io.nblocks + 1) << ns->lba_shift;
+	if (len > ns->ctrl->max_xfer)
+		return -EINVAL;
+	c.rw.opcode = io.opcode;
+	c.rw.nsid = cpu_to_le32(ns->nsid);
+	c.rw.slba = cpu_to_le64(io.slba);
+	c.rw.length = cpu_to_le16(io.nblocks);
+	c.rw.control = cpu_to_le16(io.control);
+	c.rw.dsmgmt = cpu_to_le32(io.dsmgmt);
+	c.rw.reftag = cpu_to_le32(io.reftag);
+	c.rw.apptag = cpu_to_le16(io.apptag);
+	c.rw.appmask = cpu_to_le16(io.appmask);
+	return rnv_user_cmd(ns->ctrl, ns->disk->queue, &c, io.addr, len, 0, NULL);
+}
+
+/* Shared by both nodes; @ns is NULL on the controller node. */
+static long rnv_ioctl(struct rnv_ctrl *ctrl, struct rnv_ns *ns, unsigned int cmd,
+		      void __user *argp)
+{
+	long ret;
+
+	down_read(&ctrl->ioctl_rwsem);
+	if (ctrl->removing || ctrl->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
+	switch (cmd) {
+	case NVME_IOCTL_ID:
+		ret = ns ? ns->nsid : -ENOTTY;
+		break;
+	case NVME_IOCTL_ADMIN_CMD:
+	case NVME_IOCTL_ADMIN64_CMD:
+		ret = rnv_ioctl_passthru(ctrl, ns, argp, true, cmd == NVME_IOCTL_ADMIN64_CMD);
+		break;
+	case NVME_IOCTL_IO_CMD:
+	case NVME_IOCTL_IO64_CMD:
+		ret = rnv_ioctl_passthru(ctrl, ns, argp, false, cmd == NVME_IOCTL_IO64_CMD);
+		break;
+	case NVME_IOCTL_SUBMIT_IO:
+		ret = ns ? rnv_ioctl_submit_io(ns, argp) : -ENOTTY;
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+out:
+	up_read(&ctrl->ioctl_rwsem);
+	return ret;
+}
+
+static long rnv_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return rnv_ioctl(file->private_data, NULL, cmd, (void __user *)arg);
+}
+
+int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
+		 unsigned long arg)
+{
+	struct rnv_ns *ns = bdev->bd_disk->private_data;
+
+	return rnv_ioctl(ns->ctrl, ns, cmd, (void __user *)arg);
+}
+
+static int rnv_chr_open(struct inode *inode, struct file *file)
+{
+	struct rnv_ctrl *ctrl = container_of(inode->i_cdev, struct rnv_ctrl, cdev);
+
+	file->private_data = ctrl;
+	get_device(&ctrl->cdev_device);
+	return 0;
+}
+
+static int rnv_chr_release(struct inode *inode, struct file *file)
+{
+	struct rnv_ctrl *ctrl = file->private_data;
+
+	put_device(&ctrl->cdev_device);
+	return 0;
+}
+
+static const struct file_operations rnv_chr_fops = {
+	.owner		= THIS_MODULE,
+	.open		= rnv_chr_open,
+	.release	= rnv_chr_release,
+	.unlocked_ioctl	= rnv_chr_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct rnv_ctrl *to_rnv_ctrl(struct device *dev)
+{
+	return container_of(dev, struct rnv_ctrl, cdev_device);
+}
+
+#define RNV_ID_ATTR(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->field);	\
+}									\
+static DEVICE_ATTR_RO(field)
+
+RNV_ID_ATTR(model);
+RNV_ID_ATTR(serial);
+RNV_ID_ATTR(firmware_rev);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->dead ? "dead" : "live");
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t queue_count_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_rnv_ctrl(dev)->nr_io_queues);
+}
+static DEVICE_ATTR_RO(queue_count);
+
+static ssize_t irq_mode_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rnv_ctrl *ctrl = to_rnv_ctrl(dev);
+
+	return sysfs_emit(buf, "%s %u\n", ctrl->irq_mode, ctrl->nr_vectors);
+}
+static DEVICE_ATTR_RO(irq_mode);
+
+static struct attribute *rnv_ctrl_attrs[] = {
+	&dev_attr_model.attr,
+	&dev_attr_serial.attr,
+	&dev_attr_firmware_rev.attr,
+	&dev_attr_state.attr,
+	&dev_attr_queue_count.attr,
+	&dev_attr_irq_mode.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(rnv_ctrl);
+
+/* The controller's last reference: everything probe allocated for it. */
+static void rnv_ctrl_release(struct device *dev)
+{
+	struct rnv_ctrl *ctrl = to_rnv_ctrl(dev);
+
+	rnv_ctrl_free(ctrl);
+}
+
+/*
+ * Set up the embedded device early in probe so that its reference count
+ * owns the controller memory from then on; rnv_chr_add makes it visible.
+ */
+void rnv_chr_init(struct rnv_ctrl *ctrl)
+{
+	struct device *d = &ctrl->cdev_device;
+
+	device_initialize(d);
+	d->class = rnv_class;
+	d->parent = ctrl->dev;
+	d->groups = rnv_ctrl_groups;
+	d->release = rnv_ctrl_release;
+	d->devt = MKDEV(MAJOR(rnv_chr_devt), ctrl->instance);
+	init_rwsem(&ctrl->ioctl_rwsem);
+}
+
+int rnv_chr_add(struct rnv_ctrl *ctrl)
+{
+	int ret;
+
+	if (ctrl->instance >= RNV_MINORS)
+		return -ENOSPC;
+	ret = dev_set_name(&ctrl->cdev_device, RNV_NAME "%d", ctrl->instance);
+	if (ret)
+		return ret;
+	cdev_init(&ctrl->cdev, &rnv_chr_fops);
+	ctrl->cdev.owner = THIS_MODULE;
+	return cdev_device_add(&ctrl->cdev, &ctrl->cdev_device);
+}
+
+/*
+ * Hide the node, then wait for ioctls in flight; later ones, from files
+ * still open, see ->removing and get -ENODEV.
+ */
+void rnv_chr_del(struct rnv_ctrl *ctrl)
+{
+	cdev_device_del(&ctrl->cdev, &ctrl->cdev_device);
+	down_write(&ctrl->ioctl_rwsem);
+	ctrl->removing = true;
+	up_write(&ctrl->ioctl_rwsem);
+}
+
+int rnv_chr_register(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&rnv_chr_devt, 0, RNV_MINORS, RNV_NAME);
+	if (ret)
+		return ret;
+	rnv_class = class_create(THIS_MODULE, RNV_NAME);
+	if (IS_ERR(rnv_class)) {
+		ret = PTR_ERR(rnv_class);
+		goto unregister;
+	}
+	return 0;
+
+unregister:
+	unregister_chrdev_region(rnv_chr_devt, RNV_MINORS);
+	return ret;
+}
+
+void rnv_chr_unregister(void)
+{
+	class_destroy(rnv_class);
+	unregister_chrdev_region(rnv_chr_devt, RNV_MINORS);
+}
