@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Static checks of the driver sources (`make lint`, after `make setup` fetched checkpatch.pl):
+#   - checkpatch.pl --strict --no-tree --file on every driver/*.c and include/*.h;
+#   - per arch (arm64 cross, x86 native): one kbuild build with W=1 and C=2, through the
+#     top Makefile, in a fresh build directory so every object is really recompiled.
+#     Any compiler/modpost warning fails "w1-ARCH"; any sparse warning or error located in
+#     our driver/ or include/ fails "sparse-ARCH" (warnings sparse prints for kernel headers
+#     are counted and kept in the log, not failed: we cannot fix them).
+# Prints one "RNV-RESULT PASS|FAIL lint-<check>[-<arch>] <detail>" line per check, the
+# offending lines (repository-relative paths) under each FAIL, then "lint: N passed, N failed".
+# Exit 1 on any failure. Logs: build/lint/ (checkpatch.log, ARCH/build.log, ARCH/sparse.log).
+#
+#   LINT_ARCHES="arm64 x86"   the arches to build (default both)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+CHECKPATCH=$RNV_CACHE/checkpatch/scripts/checkpatch.pl
+LINT_ARCHES=${LINT_ARCHES:-arm64 x86}
+LINT=$RNV_OUT/lint
+PASSED=0
+FAILED=0
+
+# checkpatch --ignore list: deliberately empty. Each candidate was weighed:
+#   FILE_PATH_CHANGES   emitted only for diffs that add/move files ("does MAINTAINERS need
+#                       updating?"); never in --file mode, so ignoring it would be dead config.
+#   SPDX_LICENSE_TAG    applies as is: every file carries its SPDX line, keep it checked.
+#   MODULE_LICENSE      applies to any module (a valid MODULE_LICENSE string), keep it.
+#   checks that need a kernel tree (MAINTAINERS, DT bindings, ...) are already skipped
+#   by --no-tree. Add a type here only with a comment saying why it cannot apply to us.
+CHECKPATCH_IGNORE=()
+
+# result PASS|FAIL NAME DETAIL...: the one result line of a check.
+result() {
+	local status=$1 name=$2
+	shift 2
+	echo "RNV-RESULT $status lint-$name $*"
+	if [ "$status" = PASS ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+}
+
+# offending < LINES: the lines that made a check fail, indented under its result line.
+offending() { sed "s/^/    /"; }
+
+run_checkpatch() {
+	local files=() log=$LINT/checkpatch.log bad start=$SECONDS
+	local ignore=${CHECKPATCH_IGNORE[*]-}
+	if [ ! -x "$CHECKPATCH" ]; then
+		result FAIL checkpatch "$CHECKPATCH missing: run make setup (setup.sh --lint)"
+		return 0
+	fi
+	files=("$RNV_TOP"/driver/*.c "$RNV_TOP"/include/*.h)
+	files=("${files[@]#"$RNV_TOP"/}")
+	# --terse: one "file:line: TYPE:NAME: message" line per finding. checkpatch exits 1 on
+	# any finding (CHECK included, with --strict); findings are taken from the output.
+	(cd "$RNV_TOP" && "$CHECKPATCH" --strict --no-tree --file --terse --show-types \
+		--color=never ${ignore:+--ignore "${ignore// /,}"} "${files[@]}") >"$log" 2>&1 || true
+	bad=$(grep -E ': (ERROR|WARNING|CHECK):' "$log" || true)
+	if [ -n "$bad" ]; then
+		result FAIL checkpatch "$(grep -c . <<<"$bad") finding(s) in ${#files[@]} files" \
+			"($((SECONDS - start))s, $log):"
+		offending <<<"$bad"
+	elif ! grep -q 'total: 0 errors, 0 warnings' "$log"; then
+		# No finding line but no clean summary either: checkpatch itself failed.
+		result FAIL checkpatch "checkpatch did not run cleanly, see $log:"
+		offending < <(tail -n 5 "$log")
+	else
+		result PASS checkpatch "${#files[@]} files, --strict, no findings ($((SECONDS - start))s)"
+	fi
+}
+
+# check_arch ARCH: one build, two results (w1-ARCH and sparse-ARCH).
+# The top Makefile copies the sources into $(TOP)/build/ARCH and copies the module to
+# $(TOP)/build/rocknvme-ARCH.ko; overriding TOP puts both under build/lint/ARCH, so the
+# lint build neither reuses objects (W=1 alone changes nothing kbuild would recompile
+# for on a second run) nor replaces the modules `make test` boots.
+# C=2 makes kbuild run $(CHECK) on every .c it compiles; CHECK is a wrapper around sparse
+# that sends sparse's output to its own log, so gcc's W=1 warnings and sparse's warnings
+# (same "file:line:col: warning:" format) are told apart without guessing. kbuild already
+# passes sparse what arm64 needs (CHECKFLAGS: --arch=arm64 -D__aarch64__ -mlittle-endian
+# -m64); 6.1 enables endian checks (-Wbitwise) by default, no CF=-D__CHECK_ENDIAN__.
+check_arch() {
+	local arch=$1 dir=$LINT/$1 start=$SECONDS rc=0 bdir log slog warn errs ours others
+	local ncc nchk
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	bdir=$dir/build/$arch
+	log=$dir/build.log
+	slog=$dir/sparse.log
+	: >"$slog"
+	if ! command -v sparse >/dev/null; then
+		echo "sparse not installed" >"$slog"
+	fi
+	cat >"$dir/sparse-wrapper" <<EOF
+#!/bin/sh
+# kbuild CHECK for lint: note the file, run sparse with its output in sparse.log.
+for f; do :; done
+echo "CHECKED \$f" >>"$slog"
+exec sparse "\$@" 2>>"$slog"
+EOF
+	chmod +x "$dir/sparse-wrapper"
+	make -C "$RNV_TOP" --no-print-directory ARCH="$arch" TOP="$dir" \
+		KBUILD_EXTRA="W=1 C=2 CHECK=$dir/sparse-wrapper" >"$log" 2>&1 || rc=$?
+	# Report paths as the repository's: the build tree is a copy of it.
+	sed -i "s#$bdir/##g" "$log" "$slog"
+
+	# W=1: any warning, from gcc or modpost ("WARNING: modpost: ..."), wherever it points.
+	# A header's warning repeats once per .c including it: keep the first of each.
+	warn=$(grep -iE 'warning:' "$log" | awk '!seen[$0]++' || true)
+	errs=$(grep -iE 'error:|Error [0-9]|\*\*\*' "$log" || true)
+	if [ "$rc" -ne 0 ]; then
+		result FAIL "w1-$arch" "build failed (make exit $rc, $((SECONDS - start))s, $log):"
+		if [ -n "$warn$errs" ]; then
+			offending <<<"$(printf '%s\n%s\n' "$warn" "$errs" | sed '/^$/d')"
+		else
+			offending < <(tail -n 5 "$log")
+		fi
+	elif [ -n "$warn" ]; then
+		result FAIL "w1-$arch" "$(grep -c . <<<"$warn") warning(s) with W=1" \
+			"($((SECONDS - start))s, $log):"
+		offending <<<"$warn"
+	else
+		result PASS "w1-$arch" "W=1 build, no warnings ($((SECONDS - start))s)"
+	fi
+
+	# sparse: findings in our files fail; kernel-header ones are only counted.
+	ours=$(grep -E '^(driver|include)/[^:]+:[0-9]+(:[0-9]+)?: (warning|error):' "$slog" |
+		awk '!seen[$0]++' || true)
+	others=$(grep -E ': (warning|error):' "$slog" | grep -vcE '^(driver|include)/' || true)
+	ncc=$(grep -cE '^ *CC \[M\] +driver/' "$log" || true)
+	nchk=$(grep -c '^CHECKED ' "$slog" || true)
+	if [ -n "$ours" ]; then
+		result FAIL "sparse-$arch" "$(grep -c . <<<"$ours") finding(s) in our files" \
+			"(${others:-0} in kernel headers ignored, $slog):"
+		offending <<<"$ours"
+	elif [ "$rc" -ne 0 ] || [ "$nchk" -eq 0 ] || [ "$nchk" -ne "$ncc" ]; then
+		# The build stopped or sparse never ran on some file: nothing was proven.
+		result FAIL "sparse-$arch" "sparse checked $nchk of $ncc compiled files" \
+			"(make exit $rc, $slog):"
+		offending < <(grep -vE '^CHECKED ' "$slog" | tail -n 5)
+	else
+		result PASS "sparse-$arch" "$nchk files checked, no findings in driver/ or include/" \
+			"(${others:-0} in kernel headers ignored)"
+	fi
+}
+
+start=$SECONDS
+mkdir -p "$LINT"
+run_checkpatch
+for arch in $LINT_ARCHES; do
+	check_arch "$arch"
+done
+echo "lint: $PASSED passed, $FAILED failed ($((SECONDS - start))s)"
+[ "$FAILED" -eq 0 ]
