@@ -131,6 +131,19 @@ void rnv_cancel_all(struct rnv_ctrl *ctrl)
 }
 
 /*
+ * Give up on the controller: stop its DMA before any buffer is unmapped,
+ * then fail everything outstanding. CC.EN=0 asks the controller to stop;
+ * clearing Bus Master makes sure even when it no longer answers.
+ */
+void rnv_ctrl_kill(struct rnv_ctrl *ctrl)
+{
+	WRITE_ONCE(ctrl->dead, true);
+	rnv_ctrl_disable(ctrl);
+	pci_clear_master(ctrl->pdev);
+	rnv_cancel_all(ctrl);
+}
+
+/*
  * A command did not complete in time. First look for a lost interrupt; if
  * the completion really is missing, or the controller has failed, stop the
  * controller (no more DMA) and fail what is outstanding, so nothing hangs.
@@ -152,9 +165,7 @@ static enum blk_eh_timer_return rnv_timeout(struct request *req)
 	}
 	dev_err(ctrl->dev, "queue %u: command %u (opcode %#x) timed out; disabling controller\n",
 		q->qid, req->tag, cmd->sqe.common.opcode);
-	WRITE_ONCE(ctrl->dead, true);
-	rnv_ctrl_disable(ctrl);
-	rnv_cancel_all(ctrl);
+	rnv_ctrl_kill(ctrl);
 	return BLK_EH_DONE;
 }
 

@@ -104,6 +104,11 @@ static int rnv_pci_map(struct rnv_ctrl *ctrl)
 	shift = min_t(u32, PAGE_SHIFT, mpsmax);
 	ctrl->page_size = 1u << shift;
 	dma_set_max_seg_size(ctrl->dev, 0xffffffff);
+	/*
+	 * DMA: PRP entries carry the offset within a controller page, so a
+	 * bounce buffer (swiotlb) must keep the original buffer's offset.
+	 */
+	dma_set_min_align_mask(ctrl->dev, ctrl->page_size - 1);
 	return 0;
 
 unmap:
@@ -218,7 +223,13 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 	if (ctrl->id->mdts)
 		max_xfer = min_t(u64, max_xfer,
 				 1ULL << (ctrl->id->mdts + 12 + NVME_CAP_MPSMIN(ctrl->cap)));
-	ctrl->max_xfer = max_t(u32, max_xfer, ctrl->page_size);
+	/*
+	 * DMA: swiotlb bounces at most dma_max_mapping_size() per segment
+	 * (256 KiB); a larger request could never be mapped and would be
+	 * retried forever, so the block layer must not build one.
+	 */
+	max_xfer = min_t(size_t, max_xfer, dma_max_mapping_size(ctrl->dev));
+	ctrl->max_xfer = max_t(u32, rounddown_pow_of_two(max_xfer), ctrl->page_size);
 	ctrl->vwc = ctrl->id->vwc & NVME_CTRL_VWC_PRESENT;
 	rnv_id_string(ctrl->model, ctrl->id->mn, sizeof(ctrl->id->mn));
 	rnv_id_string(ctrl->serial, ctrl->id->sn, sizeof(ctrl->id->sn));
@@ -403,10 +414,8 @@ static void rnv_remove(struct pci_dev *pdev)
 	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
 
 	rnv_chr_del(ctrl);
-	if (!pci_device_is_present(pdev) || !rnv_ctrl_alive(ctrl)) {
-		WRITE_ONCE(ctrl->dead, true);
-		rnv_cancel_all(ctrl);
-	}
+	if (!pci_device_is_present(pdev) || !rnv_ctrl_alive(ctrl))
+		rnv_ctrl_kill(ctrl);
 	rnv_ns_remove_all(ctrl);
 	rnv_io_set_destroy(ctrl);
 	rnv_teardown_io(ctrl);

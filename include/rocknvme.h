@@ -168,6 +168,7 @@ void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q)
 int rnv_ns_scan(struct rnv_ctrl *ctrl);
 void rnv_ns_remove_all(struct rnv_ctrl *ctrl);
 void rnv_cancel_all(struct rnv_ctrl *ctrl);
+void rnv_ctrl_kill(struct rnv_ctrl *ctrl);
 
 static inline struct rnv_cmd *rnv_cmd(struct request *req)
 {
