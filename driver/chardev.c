@@ -258,17 +258,23 @@ static struct rnv_ctrl *to_rnv_ctrl(struct device *dev)
 	return container_of(dev, struct rnv_ctrl, cdev_device);
 }
 
-#define RNV_ID_ATTR(field)						\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->field);	\
-}									\
-static DEVICE_ATTR_RO(field)
+static ssize_t model_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->model);
+}
+static DEVICE_ATTR_RO(model);
 
-RNV_ID_ATTR(model);
-RNV_ID_ATTR(serial);
-RNV_ID_ATTR(firmware_rev);
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->serial);
+}
+static DEVICE_ATTR_RO(serial);
+
+static ssize_t firmware_rev_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->firmware_rev);
+}
+static DEVICE_ATTR_RO(firmware_rev);
 
 static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
 {

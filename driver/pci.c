@@ -95,7 +95,7 @@ static int rnv_pci_map(struct rnv_ctrl *ctrl)
 	/* Controller pages are host pages when the controller allows them. */
 	mpsmin = NVME_CAP_MPSMIN(ctrl->cap) + 12;
 	mpsmax = NVME_CAP_MPSMAX(ctrl->cap) + 12;
-	if (PAGE_SHIFT < mpsmin) {
+	if (mpsmin > PAGE_SHIFT) {
 		dev_err(ctrl->dev, "host page 2^%u smaller than CAP.MPSMIN 2^%u\n",
 			PAGE_SHIFT, mpsmin);
 		ret = -ENODEV;

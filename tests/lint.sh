@@ -52,14 +52,16 @@ run_checkpatch() {
 	files=("${files[@]#"$RNV_TOP"/}")
 	# --terse: one "file:line: TYPE:NAME: message" line per finding. checkpatch exits 1 on
 	# any finding (CHECK included, with --strict); findings are taken from the output.
+	# With --terse a clean file prints nothing, so a clean run is exit 0 and no output.
+	local cp_rc=0
 	(cd "$RNV_TOP" && "$CHECKPATCH" --strict --no-tree --file --terse --show-types \
-		--color=never ${ignore:+--ignore "${ignore// /,}"} "${files[@]}") >"$log" 2>&1 || true
+		--color=never ${ignore:+--ignore "${ignore// /,}"} "${files[@]}") >"$log" 2>&1 || cp_rc=$?
 	bad=$(grep -E ': (ERROR|WARNING|CHECK):' "$log" || true)
 	if [ -n "$bad" ]; then
 		result FAIL checkpatch "$(grep -c . <<<"$bad") finding(s) in ${#files[@]} files" \
 			"($((SECONDS - start))s, $log):"
 		offending <<<"$bad"
-	elif ! grep -q 'total: 0 errors, 0 warnings' "$log"; then
+	elif [ "$cp_rc" -ne 0 ] || [ -s "$log" ]; then
 		# No finding line but no clean summary either: checkpatch itself failed.
 		result FAIL checkpatch "checkpatch did not run cleanly, see $log:"
 		offending < <(tail -n 5 "$log")
