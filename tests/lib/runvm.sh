@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Boots ONE QEMU guest (TCG) with an emulated NVMe controller, runs guest tests in it and
+# reports: RNV-RESULT lines on stdout, progress on stderr, the whole serial console in
+# build/vm/NAME.log. Exit 0 when every RNV-RESULT is PASS and the guest printed RNV-DONE.
+#
+# Knobs, from the environment or as NAME=VALUE arguments:
+#   ARCH          arm64 (default) | x86
+#   TESTS         comma list of guest tests (tests/guest/t_NAME.sh), default "bind"
+#   DRIVER        rocknvme (default) | nvme (the in-kernel driver, to check the harness)
+#   NVME_OPTS     extra -device nvme options, e.g. mdts=2 or
+#                 logical_block_size=4096,physical_block_size=4096
+#   DISK_SIZE     backing raw file size for truncate (default 1G)
+#   EXTRA_CMDLINE extra kernel arguments, e.g. swiotlb=force or iommu.strict=1
+#   SMMU          1: arm64 machine with an SMMUv3 in front of PCI
+#   CPUS MEM      guest CPUs (default 2) and memory (default 1G)
+#   TIMEOUT       seconds before QEMU is killed (default 900); NAME log name
+#   SHOW          1: also print the guest's RNV-SHOW lines (make demo) on stderr
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh"
+
+for kv in "$@"; do
+	case $kv in
+	[A-Z_]*=*) export "${kv?}" ;;
+	*) echo "usage: $0 [KNOB=VALUE...] (see the header)" >&2; exit 2 ;;
+	esac
+done
+ARCH=${ARCH:-arm64}
+TESTS=${TESTS:-bind}
+DRIVER=${DRIVER:-rocknvme}
+NVME_OPTS=${NVME_OPTS:-}
+DISK_SIZE=${DISK_SIZE:-1G}
+EXTRA_CMDLINE=${EXTRA_CMDLINE:-}
+SMMU=${SMMU:-0}
+CPUS=${CPUS:-2}
+MEM=${MEM:-1G}
+TIMEOUT=${TIMEOUT:-900}
+SHOW=${SHOW:-0}
+NAME=${NAME:-$ARCH-${TESTS//,/-}}
+ABI=$(rnv_abi)
+VMDIR=$RNV_OUT/vm
+FINAL_LOG=$VMDIR/$NAME.log
+
+progress() { printf '[%s] %s\n' "$NAME" "$*" >&2; }
+
+# arm64_kernel: Debian's arm64 vmlinuz is a plain Image, which -kernel takes as is; should a
+# future one be gzip-compressed, it is unpacked once into the cache.
+arm64_kernel() {
+	local k=$RNV_CACHE/kernel-$ABI-arm64/boot/vmlinuz-$ABI-arm64 img
+	if [ "$(head -c 2 "$k" | od -An -tx1 | tr -d ' ')" != 1f8b ]; then
+		echo "$k"
+		return
+	fi
+	img=$RNV_CACHE/Image-$ABI-arm64
+	[ -s "$img" ] || { gunzip -c "$k" > "$img.tmp" && mv "$img.tmp" "$img"; }
+	echo "$img"
+}
+
+mkdir -p "$VMDIR"
+INITRD=$VMDIR/initramfs-$ARCH.cpio.gz
+bash "$RNV_TOP/tests/lib/mkinitramfs.sh" "$ARCH" "$INITRD"
+
+# Per-run directory (disk image, log in progress): concurrent runs do not collide.
+RUNDIR=$(mktemp -d "$VMDIR/$NAME.XXXXXX")
+LOG=$RUNDIR/console.log
+trap 'mv -f "$LOG" "$FINAL_LOG" 2>/dev/null; rm -rf "$RUNDIR"' EXIT
+trap 'exit 1' INT TERM HUP
+truncate -s "$DISK_SIZE" "$RUNDIR/disk.raw"
+size=$(stat -c %s "$RUNDIR/disk.raw")
+lbs=512
+[[ $NVME_OPTS =~ logical_block_size=([0-9]+) ]] && lbs=${BASH_REMATCH[1]}
+# MDTS is in units of the minimum page size (4 KiB): 2^mdts pages, 0 = no limit.
+maxkb=""
+[[ $NVME_OPTS =~ mdts=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] &&
+	maxkb=$((4 << BASH_REMATCH[1]))
+
+CMDLINE="panic=-1 rnvtest=$TESTS rnvdriver=$DRIVER rnvsize=$size rnvlbs=$lbs"
+CMDLINE+=" rnvtimeout=$((TIMEOUT > 120 ? TIMEOUT - 60 : TIMEOUT / 2))${maxkb:+ rnvmaxkb=$maxkb}${EXTRA_CMDLINE:+ $EXTRA_CMDLINE}"
+NVME_DEV="nvme,serial=RNV0001,drive=d0${NVME_OPTS:+,$NVME_OPTS}"
+case $ARCH in
+arm64)
+	machine=virt,gic-version=3
+	[ "$SMMU" = 1 ] && machine+=,iommu=smmuv3
+	QEMU=(qemu-system-aarch64 -M "$machine" -cpu cortex-a76
+		-kernel "$(arm64_kernel)" -append "console=ttyAMA0 $CMDLINE")
+	;;
+x86)
+	QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -net none
+		-kernel "$RNV_CACHE/kernel-$ABI-amd64/boot/vmlinuz-$ABI-amd64"
+		-append "console=ttyS0 $CMDLINE")
+	;;
+*) echo "unknown ARCH $ARCH" >&2; exit 2 ;;
+esac
+QEMU+=(-smp "$CPUS" -m "$MEM" -nographic -no-reboot -initrd "$INITRD"
+	-drive "file=$RUNDIR/disk.raw,if=none,id=d0,format=raw" -device "$NVME_DEV")
+
+progress "booting: ${QEMU[*]}"
+start=$(date +%s)
+set +e
+# The console, CRs dropped, goes whole to the log; the terminal sees results and progress.
+timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG" |
+	awk -v name="$NAME" -v show="$SHOW" '
+		/^RNV-RESULT (PASS|FAIL) / { print; fflush(); next }
+		/^RNV-SHOW/ && show == 1 { sub(/^RNV-SHOW ?/, ""); print > "/dev/stderr"; next }
+		/^RNV-(BOOTED|RUN|TIME|DONE)/ || /Kernel panic|BUG:|Oops|Unable to handle|WARNING:/ {
+			printf "[%s] %s\n", name, $0 > "/dev/stderr"
+		}'
+status=${PIPESTATUS[0]}
+set -e
+elapsed=$(($(date +%s) - start))
+
+fails=$(grep -c '^RNV-RESULT FAIL ' "$LOG" || true)
+passes=$(grep -c '^RNV-RESULT PASS ' "$LOG" || true)
+ok=1
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+	echo "RNV-RESULT FAIL vm-timeout $NAME: QEMU killed after ${TIMEOUT}s (log: $FINAL_LOG)"
+	ok=0 fails=$((fails + 1))
+elif ! grep -q '^RNV-DONE' "$LOG"; then
+	echo "RNV-RESULT FAIL vm-incomplete $NAME: QEMU exited ($status) before RNV-DONE:" \
+		"$(grep -m1 -E 'Kernel panic.*' "$LOG" || tail -n 1 "$LOG")"
+	ok=0 fails=$((fails + 1))
+fi
+[ "$fails" -eq 0 ] && [ "$passes" -gt 0 ] || ok=0
+progress "done in ${elapsed}s: $passes passed, $fails failed (log: $FINAL_LOG)"
+[ "$ok" = 1 ]

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The QEMU test suite (`make test`): builds rocknvme.ko for arm64 and x86, then boots the table
+# of guests below one at a time (TCG), each running several guest tests, counts every
+# RNV-RESULT line and ends with exactly one line "N passed, N failed" (exit 1 on any failure).
+# The host-side device-tree overlay checks (tests/dts/test-overlay.sh) run first, as "host-dts".
+#
+#   ONLY=<substring>  run only the boots whose name contains it (e.g. ONLY=x86, ONLY=smmu)
+#   DRIVER=nvme       run the whole suite against the in-kernel nvme driver (no module build)
+#   DRIVER=rocknvme   (default) build and test our module
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+DRIVER=${DRIVER:-rocknvme}
+ONLY=${ONLY:-}
+export DRIVER
+mkdir -p "$RNV_OUT/vm"
+# Every result line of this run; kept as build/vm/results.txt at the end.
+RESULTS=$(mktemp "$RNV_OUT/vm/results.XXXXXX")
+trap 'mv -f "$RESULTS" "$RNV_OUT/vm/results.txt"' EXIT
+TIMINGS=()
+declare -A BUILT=()
+
+# build ARCH: the module for one arch; its outcome is a result line like any test's.
+build() {
+	local log=$RNV_OUT/vm/build-$1.log
+	if make -C "$RNV_TOP" --no-print-directory ARCH="$1" >"$log" 2>&1; then
+		echo "RNV-RESULT PASS build-$1 build/rocknvme-$1.ko" | tee -a "$RESULTS"
+		BUILT[$1]=1
+	else
+		echo "RNV-RESULT FAIL build-$1 make ARCH=$1 failed, see $log:" \
+			"$(grep -m1 -E 'error|Error' "$log" || tail -n 1 "$log")" | tee -a "$RESULTS"
+	fi
+}
+
+# The suite: one guest boot per row, several guest tests per boot to save boot time.
+# name          knobs (ARCH defaults to arm64, DISK_SIZE to 1G; see tests/lib/runvm.sh)
+BOOTS=(
+	"arm64-lbs512  TESTS=bind,fio,ext4,reload NVME_OPTS=mdts=2"
+	"arm64-lbs4096 TESTS=bind,fio NVME_OPTS=logical_block_size=4096,physical_block_size=4096"
+	"arm64-swiotlb TESTS=fio EXTRA_CMDLINE=swiotlb=force"
+	"arm64-smmu    TESTS=fio,iommu SMMU=1 EXTRA_CMDLINE=iommu.strict=1"
+	"x86           TESTS=bind,fio,ext4 ARCH=x86"
+)
+
+# boot_arch KNOB=VALUE...: the ARCH a row asks for.
+boot_arch() {
+	local kv arch=arm64
+	for kv in "$@"; do [[ $kv == ARCH=* ]] && arch=${kv#ARCH=}; done
+	echo "$arch"
+}
+
+# boot NAME KNOB=VALUE...: one guest (see tests/lib/runvm.sh for the knobs).
+boot() {
+	local name=$1 arch start
+	shift
+	arch=$(boot_arch "$@")
+	if [ "$DRIVER" = rocknvme ] && [ -z "${BUILT[$arch]:-}" ]; then
+		echo "RNV-RESULT FAIL $name not booted: no rocknvme module for $arch" | tee -a "$RESULTS"
+		return 0
+	fi
+	start=$(date +%s)
+	bash "$RNV_TOP/tests/lib/runvm.sh" NAME="$name" "$@" | sed -u "s/^/[$name] /" |
+		tee -a "$RESULTS" || true
+	TIMINGS+=("$(printf '%-14s %4ss' "$name" $(($(date +%s) - start)))")
+}
+
+suite_start=$(date +%s)
+selected=()
+for row in "${BOOTS[@]}"; do
+	read -ra f <<<"$row"
+	[[ ${f[0]} == *"$ONLY"* ]] && selected+=("$row")
+done
+if [ "$DRIVER" = rocknvme ]; then
+	for arch in arm64 x86; do
+		for row in "${selected[@]}"; do
+			read -ra f <<<"$row"
+			if [ "$(boot_arch "${f[@]:1}")" = "$arch" ]; then
+				build "$arch"
+				break
+			fi
+		done
+	done
+fi
+if [[ host-dts == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/dts/test-overlay.sh" ]; then
+	bash "$RNV_TOP/tests/dts/test-overlay.sh" | sed -u 's/^/[host-dts] /' | tee -a "$RESULTS" || true
+fi
+for row in "${selected[@]}"; do
+	read -ra f <<<"$row"
+	boot "${f[@]}"
+done
+
+echo "Boot timings (wall clock, TCG, driver $DRIVER):"
+for t in "${TIMINGS[@]}"; do echo "  $t"; done
+echo "  total          $(($(date +%s) - suite_start))s"
+passed=$(grep -c 'RNV-RESULT PASS ' "$RESULTS" || true)
+failed=$(grep -c 'RNV-RESULT FAIL ' "$RESULTS" || true)
+if [ "$((passed + failed))" -eq 0 ]; then
+	echo "no results (ONLY=$ONLY matched no boot?)"
+	failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
