@@ -57,6 +57,9 @@ arm64_kernel() {
 }
 
 mkdir -p "$VMDIR"
+# One VM at a time on this machine (2 cores): later callers wait here for the lock.
+exec 9>"$RNV_CACHE/vm.lock"
+flock -n 9 || { progress "waiting for another VM on this machine to finish"; flock 9; }
 INITRD=$VMDIR/initramfs-$ARCH.cpio.gz
 bash "$RNV_TOP/tests/lib/mkinitramfs.sh" "$ARCH" "$INITRD"
 
