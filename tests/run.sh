@@ -40,6 +40,8 @@ BOOTS=(
 	"arm64-lbs4096 TESTS=bind,fio NVME_OPTS=logical_block_size=4096,physical_block_size=4096"
 	"arm64-swiotlb TESTS=fio EXTRA_CMDLINE=swiotlb=force"
 	"arm64-smmu    TESTS=fio,iommu SMMU=1 EXTRA_CMDLINE=iommu.strict=1"
+	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
+	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
 	"x86           TESTS=bind,fio,ext4 ARCH=x86"
 )
 

@@ -23,4 +23,13 @@ if [ -n "${rnvmaxkb:-}" ]; then
 		fail bind-mdts "max_hw_sectors_kb $kb exceeds the controller's MDTS ($rnvmaxkb KiB)"
 	fi
 fi
+# Interrupt mode (rocknvme's sysfs): INTx when booted with pci=nomsi, MSI-X otherwise, with
+# one vector per I/O queue plus admin when MSI-X gave enough.
+if [ "$RNV_DRIVER" = rocknvme ]; then
+	sysfs=/sys/class/rocknvme/${CTRL#/dev/}
+	read -r mode nvec <"$sysfs/irq_mode"
+	want=msix
+	grep -qw pci=nomsi /proc/cmdline && want=intx
+	check bind-irq-mode "$mode" "$want" "interrupt mode ($nvec vectors, $(cat "$sysfs/queue_count") I/O queues)"
+fi
 exit 0

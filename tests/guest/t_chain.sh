@@ -14,6 +14,8 @@ if [ "$maxkb" -lt 4096 ]; then
 	exit 0
 fi
 pass chain-limit "max_hw_sectors_kb = $maxkb"
+# The block layer's soft limit (default 1280 KiB) would split the requests: lift it.
+echo "$maxkb" >"/sys/block/${DISK#/dev/}/queue/max_sectors_kb"
 echo 16 >/proc/sys/vm/nr_hugepages
 if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 4 ]; then
 	fail chain-hugepages "could not reserve huge pages"
