@@ -129,3 +129,17 @@ int rnv_set_features(struct rnv_ctrl *ctrl, u8 fid, u32 dword11, u32 *result)
 		*result = le32_to_cpu(res.u32);
 	return ret;
 }
+
+/* Get Log Page (NVMe 2.0 §5.16), @len a multiple of 4 bytes. */
+int rnv_get_log(struct rnv_ctrl *ctrl, u8 lid, void *buf, unsigned int len)
+{
+	struct nvme_command c = { };
+	u32 numd = len / 4 - 1;
+
+	c.get_log_page.opcode = nvme_admin_get_log_page;
+	c.get_log_page.nsid = cpu_to_le32(NVME_NSID_ALL);
+	c.get_log_page.lid = lid;
+	c.get_log_page.numdl = cpu_to_le16(numd & 0xffff);
+	c.get_log_page.numdu = cpu_to_le16(numd >> 16);
+	return rnv_submit_sync(ctrl, ctrl->admin_q, &c, buf, len, NULL);
+}

@@ -42,6 +42,22 @@ static blk_status_t rnv_setup_fs_cmd(struct rnv_ns *ns, struct request *req,
 	case REQ_OP_FLUSH:
 		c->common.opcode = nvme_cmd_flush;
 		break;
+	case REQ_OP_DISCARD:
+		/* The range goes by DMA: rnv_prp_map_dsm maps it. */
+		c->dsm.opcode = nvme_cmd_dsm;
+		c->dsm.nr = 0;		/* one range, zero-based */
+		c->dsm.attributes = cpu_to_le32(NVME_DSMGMT_AD);
+		rnv_cmd(req)->dsm.cattr = 0;
+		rnv_cmd(req)->dsm.nlb = cpu_to_le32(blk_rq_bytes(req) >> ns->lba_shift);
+		rnv_cmd(req)->dsm.slba = cpu_to_le64(blk_rq_pos(req) >>
+						     (ns->lba_shift - SECTOR_SHIFT));
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		c->write_zeroes.opcode = nvme_cmd_write_zeroes;
+		c->write_zeroes.slba = cpu_to_le64(blk_rq_pos(req) >>
+						   (ns->lba_shift - SECTOR_SHIFT));
+		c->write_zeroes.length = cpu_to_le16((blk_rq_bytes(req) >> ns->lba_shift) - 1);
+		break;
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		c->rw.opcode = req_op(req) == REQ_OP_READ ? nvme_cmd_read : nvme_cmd_write;
@@ -58,6 +74,20 @@ static blk_status_t rnv_setup_fs_cmd(struct rnv_ns *ns, struct request *req,
 	return BLK_STS_OK;
 }
 
+/* Discard and Write Zeroes carry segments in blk-mq's count but no data. */
+static bool rnv_rq_has_data(struct request *req)
+{
+	switch (req_op(req)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+	case REQ_OP_DRV_IN:
+	case REQ_OP_DRV_OUT:
+		return blk_rq_nr_phys_segments(req);
+	default:
+		return false;
+	}
+}
+
 static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 				 const struct blk_mq_queue_data *bd)
 {
@@ -68,9 +98,15 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t ret;
 
 	/* A dead controller fails I/O at once instead of letting it time out. */
-	if (unlikely(!READ_ONCE(q->live) || ctrl->dead))
+	if (unlikely(READ_ONCE(ctrl->state) == RNV_DEAD || !READ_ONCE(q->live)))
 		return BLK_STS_IOERR;
 
+	/* First dispatch only: replays keep their count. */
+	if (!(req->rq_flags & RQF_DONTPREP)) {
+		cmd->retries = 0;
+		cmd->aborted = false;
+		req->rq_flags |= RQF_DONTPREP;
+	}
 	cmd->q = q;
 	cmd->status = -EIO;
 	cmd->nents = 0;
@@ -83,11 +119,15 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 			return ret;
 	}
 	cmd->sqe.common.command_id = req->tag;
-	if (blk_rq_nr_phys_segments(req)) {
+	cmd->dsm_dma = 0;
+	if (req_op(req) == REQ_OP_DISCARD)
+		ret = rnv_prp_map_dsm(ctrl, req);
+	else if (rnv_rq_has_data(req))
 		ret = rnv_prp_map(ctrl, req);
-		if (ret)
-			return ret;
-	}
+	else
+		ret = BLK_STS_OK;
+	if (ret)
+		return ret;
 	blk_mq_start_request(req);
 	rnv_q_submit(q, &cmd->sqe, bd->last);
 	return BLK_STS_OK;
@@ -98,75 +138,37 @@ static void rnv_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	rnv_q_ring_sq(hctx->driver_data);
 }
 
+/*
+ * Replay instead of failing: commands the host cancelled for a reset
+ * (-EAGAIN), and device errors without Do Not Retry, a bounded number of
+ * times. Passthrough commands are the user's to retry.
+ */
+static bool rnv_should_retry(struct request *req, int status)
+{
+	if (blk_rq_is_passthrough(req) || rnv_cmd(req)->retries >= RNV_MAX_RETRIES)
+		return false;
+	if (status == -EAGAIN)
+		return true;
+	return status > 0 && !(status & NVME_STATUS_DNR) && !blk_noretry_request(req);
+}
+
 static void rnv_complete_rq(struct request *req)
 {
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	struct rnv_ctrl *ctrl = cmd->q->ctrl;
 
 	rnv_prp_unmap(ctrl, req);
+	if (unlikely(cmd->status) && rnv_should_retry(req, cmd->status)) {
+		cmd->retries++;
+		/* After a reset the queue is quiesced: the reset kicks the list. */
+		blk_mq_requeue_request(req, cmd->status != -EAGAIN);
+		return;
+	}
 	if (unlikely(cmd->status) && !blk_rq_is_passthrough(req))
 		dev_err_ratelimited(ctrl->dev, "I/O op %u at sector %llu failed: %s (%#x)\n",
 				    req_op(req), blk_rq_pos(req),
 				    rnv_status_str(cmd->status), cmd->status);
 	blk_mq_end_request(req, rnv_status_to_blk(cmd->status));
-}
-
-static bool rnv_cancel_rq(struct request *req, void *data)
-{
-	struct rnv_cmd *cmd = rnv_cmd(req);
-
-	if (blk_mq_request_completed(req))
-		return true;
-	cmd->status = -EIO;
-	blk_mq_complete_request(req);
-	return true;
-}
-
-/* Fail every outstanding request; the controller will not answer them. */
-void rnv_cancel_all(struct rnv_ctrl *ctrl)
-{
-	if (ctrl->io_set_ready)
-		blk_mq_tagset_busy_iter(&ctrl->io_set, rnv_cancel_rq, NULL);
-	blk_mq_tagset_busy_iter(&ctrl->admin_set, rnv_cancel_rq, NULL);
-}
-
-/*
- * Give up on the controller: stop its DMA before any buffer is unmapped,
- * then fail everything outstanding. CC.EN=0 asks the controller to stop;
- * clearing Bus Master makes sure even when it no longer answers.
- */
-void rnv_ctrl_kill(struct rnv_ctrl *ctrl)
-{
-	WRITE_ONCE(ctrl->dead, true);
-	rnv_ctrl_disable(ctrl);
-	pci_clear_master(ctrl->pdev);
-	rnv_cancel_all(ctrl);
-}
-
-/*
- * A command did not complete in time. First look for a lost interrupt; if
- * the completion really is missing, or the controller has failed, stop the
- * controller (no more DMA) and fail what is outstanding, so nothing hangs.
- */
-static enum blk_eh_timer_return rnv_timeout(struct request *req)
-{
-	struct rnv_cmd *cmd = rnv_cmd(req);
-	struct rnv_queue *q = cmd->q;
-	struct rnv_ctrl *ctrl = q->ctrl;
-	unsigned long flags;
-
-	spin_lock_irqsave(&q->cq_lock, flags);
-	rnv_q_reap(q);
-	spin_unlock_irqrestore(&q->cq_lock, flags);
-	if (blk_mq_request_completed(req)) {
-		dev_warn(ctrl->dev, "queue %u: command %u completed without an interrupt\n",
-			 q->qid, req->tag);
-		return BLK_EH_DONE;
-	}
-	dev_err(ctrl->dev, "queue %u: command %u (opcode %#x) timed out; disabling controller\n",
-		q->qid, req->tag, cmd->sqe.common.opcode);
-	rnv_ctrl_kill(ctrl);
-	return BLK_EH_DONE;
 }
 
 static int rnv_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int idx)
@@ -216,8 +218,11 @@ int rnv_admin_set_create(struct rnv_ctrl *ctrl)
 
 	set->ops = &rnv_admin_ops;
 	set->nr_hw_queues = 1;
-	/* One slot stays empty: a full ring looks like an empty one. */
-	set->queue_depth = RNV_ADMIN_DEPTH - 1;
+	/*
+	 * One slot stays empty (a full ring looks like an empty one) and one
+	 * is the async event request's, outside blk-mq.
+	 */
+	set->queue_depth = RNV_ADMIN_DEPTH - 2;
 	set->timeout = RNV_ADMIN_TIMEOUT;
 	set->numa_node = dev_to_node(ctrl->dev);
 	set->cmd_size = sizeof(struct rnv_cmd);
@@ -255,7 +260,7 @@ int rnv_io_set_create(struct rnv_ctrl *ctrl)
 	set->ops = &rnv_io_ops;
 	set->nr_hw_queues = ctrl->nr_io_queues;
 	set->queue_depth = ctrl->io_depth - 1;
-	set->timeout = 30 * HZ;
+	set->timeout = rnv_io_timeout * HZ;
 	set->numa_node = dev_to_node(ctrl->dev);
 	set->cmd_size = sizeof(struct rnv_cmd);
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
@@ -275,22 +280,6 @@ void rnv_io_set_destroy(struct rnv_ctrl *ctrl)
 	ctrl->io_set_ready = false;
 }
 
-/* The disk's last reference: only now may the namespace (and ctrl ref) go. */
-static void rnv_ns_free_disk(struct gendisk *disk)
-{
-	struct rnv_ns *ns = disk->private_data;
-
-	put_device(&ns->ctrl->cdev_device);
-	kfree(ns);
-}
-
-static const struct block_device_operations rnv_bdev_ops = {
-	.owner		= THIS_MODULE,
-	.ioctl		= rnv_ns_ioctl,
-	.compat_ioctl	= blkdev_compat_ptr_ioctl,
-	.free_disk	= rnv_ns_free_disk,
-};
-
 /*
  * DMA limits every queue of this controller shares (namespaces and admin):
  * what one command's PRPs can describe.
@@ -304,116 +293,4 @@ void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q)
 	blk_queue_virt_boundary(rq_q, ctrl->page_size - 1);
 	/* PRP entries need dword alignment only (NVMe 2.0 §4.1.1). */
 	blk_queue_dma_alignment(rq_q, 3);
-}
-
-/* Disk limits: the DMA ones plus what the LBA format and cache say. */
-static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
-{
-	struct rnv_ctrl *ctrl = ns->ctrl;
-	u32 lbs = 1u << ns->lba_shift;
-
-	rnv_queue_set_dma_limits(ctrl, rq_q);
-	blk_queue_logical_block_size(rq_q, lbs);
-	blk_queue_physical_block_size(rq_q, lbs);
-	blk_queue_io_min(rq_q, lbs);
-	blk_queue_write_cache(rq_q, ctrl->vwc, ctrl->vwc);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, rq_q);
-}
-
-static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
-{
-	struct nvme_lbaf *lbaf = &id->lbaf[nvme_lbaf_index(id->flbas)];
-	struct rnv_ns *ns;
-	struct gendisk *disk;
-	int ret;
-
-	if (lbaf->ds < SECTOR_SHIFT || lbaf->ds > PAGE_SHIFT) {
-		dev_warn(ctrl->dev, "namespace %u: LBA size 2^%u unsupported, skipped\n",
-			 nsid, lbaf->ds);
-		return 0;
-	}
-	if (lbaf->ms) {
-		dev_warn(ctrl->dev, "namespace %u: metadata format (%u B/LBA) unsupported, skipped\n",
-			 nsid, le16_to_cpu(lbaf->ms));
-		return 0;
-	}
-	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
-	if (!ns)
-		return -ENOMEM;
-	ns->ctrl = ctrl;
-	ns->nsid = nsid;
-	ns->lba_shift = lbaf->ds;
-	ns->nsze = le64_to_cpu(id->nsze);
-
-	disk = blk_mq_alloc_disk(&ctrl->io_set, ns);
-	if (IS_ERR(disk)) {
-		ret = PTR_ERR(disk);
-		goto free_ns;
-	}
-	ns->disk = disk;
-	disk->fops = &rnv_bdev_ops;
-	disk->private_data = ns;
-	snprintf(disk->disk_name, DISK_NAME_LEN, "rocknvme%dn%u", ctrl->instance, nsid);
-	rnv_ns_set_limits(ns, disk->queue);
-	set_capacity(disk, ns->nsze << (ns->lba_shift - SECTOR_SHIFT));
-	ret = device_add_disk(ctrl->dev, disk, NULL);
-	if (ret)
-		goto put_disk;
-	/* Dropped in rnv_ns_free_disk, which now owns ns. */
-	get_device(&ctrl->cdev_device);
-	list_add_tail(&ns->entry, &ctrl->namespaces);
-	dev_info(ctrl->dev, "%s: %llu blocks of %u bytes (%llu MiB)\n", disk->disk_name,
-		 ns->nsze, 1u << ns->lba_shift,
-		 (ns->nsze << ns->lba_shift) >> 20);
-	return 0;
-
-put_disk:
-	put_disk(disk);
-free_ns:
-	kfree(ns);
-	return ret;
-}
-
-/* Active namespace list (CNS 02h), then Identify Namespace for each. */
-int rnv_ns_scan(struct rnv_ctrl *ctrl)
-{
-	__le32 *list;
-	void *id;
-	int i, ret;
-
-	list = kzalloc(NVME_IDENTIFY_DATA_SIZE, GFP_KERNEL);
-	id = kzalloc(NVME_IDENTIFY_DATA_SIZE, GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!list || !id)
-		goto out;
-	ret = rnv_identify(ctrl, NVME_ID_CNS_NS_ACTIVE_LIST, 0, list);
-	if (ret)
-		goto out;
-	for (i = 0; i < NVME_IDENTIFY_DATA_SIZE / sizeof(*list) && list[i]; i++) {
-		u32 nsid = le32_to_cpu(list[i]);
-
-		ret = rnv_identify(ctrl, NVME_ID_CNS_NS, nsid, id);
-		if (ret)
-			goto out;
-		if (!((struct nvme_id_ns *)id)->ncap)
-			continue;
-		ret = rnv_ns_add(ctrl, nsid, id);
-		if (ret)
-			goto out;
-	}
-out:
-	kfree(id);
-	kfree(list);
-	return ret > 0 ? -EIO : ret;
-}
-
-void rnv_ns_remove_all(struct rnv_ctrl *ctrl)
-{
-	struct rnv_ns *ns, *next;
-
-	list_for_each_entry_safe(ns, next, &ctrl->namespaces, entry) {
-		list_del(&ns->entry);
-		del_gendisk(ns->disk);
-		put_disk(ns->disk);	/* frees ns through rnv_ns_free_disk */
-	}
 }

@@ -77,14 +77,17 @@ free_req:
 	return ret;
 }
 
-static struct rnv_ns *rnv_ns_find(struct rnv_ctrl *ctrl, u32 nsid)
+/*
+ * NVM Subsystem Reset (NVMe 2.0 §3.7.1), when CAP.NSSRS says it exists:
+ * the whole subsystem resets, so the controller comes back through a reset.
+ */
+static int rnv_subsys_reset(struct rnv_ctrl *ctrl)
 {
-	struct rnv_ns *ns;
-
-	list_for_each_entry(ns, &ctrl->namespaces, entry)
-		if (ns->nsid == nsid)
-			return ns;
-	return NULL;
+	if (!NVME_CAP_NSSRC(ctrl->cap))
+		return -ENOTTY;
+	dev_warn(ctrl->dev, "NVM subsystem reset requested\n");
+	writel(0x4E564D65, ctrl->bar + NVME_REG_NSSR);	/* "NVMe" */
+	return rnv_ctrl_reset_sync(ctrl);
 }
 
 /* NVME_IOCTL_ADMIN_CMD / IO_CMD and their 64-bit-result twins. */
@@ -93,6 +96,7 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 {
 	struct nvme_passthru_cmd64 pc;
 	struct nvme_command c = { };
+	struct rnv_ns *pinned = NULL;
 	struct request_queue *rq_q;
 	u64 result = 0;
 	int ret;
@@ -116,12 +120,16 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 	}
 	if (admin) {
 		rq_q = ctrl->admin_q;
-	} else {
-		if (!ns)
-			ns = rnv_ns_find(ctrl, pc.nsid);
-		if (!ns)
-			return -EINVAL;
+	} else if (ns) {
 		rq_q = ns->disk->queue;
+	} else {
+		/* I/O on the controller node: the namespace named by nsid. */
+		pinned = rnv_ns_get(ctrl, pc.nsid);
+		if (!pinned) {
+			dev_dbg(ctrl->dev, "I/O passthrough to unknown nsid %u\n", pc.nsid);
+			return -EINVAL;
+		}
+		rq_q = pinned->disk->queue;
 	}
 	c.common.opcode = pc.opcode;
 	c.common.nsid = cpu_to_le32(pc.nsid);
@@ -134,6 +142,8 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 	c.common.cdw14 = cpu_to_le32(pc.cdw14);
 	c.common.cdw15 = cpu_to_le32(pc.cdw15);
 	ret = rnv_user_cmd(ctrl, rq_q, &c, pc.addr, pc.data_len, pc.timeout_ms, &result);
+	if (pinned)
+		put_disk(pinned->disk);
 	if (ret < 0)
 		return ret;
 	if (is64) {
@@ -188,7 +198,7 @@ static long rnv_ioctl(struct rnv_ctrl *ctrl, struct rnv_ns *ns, unsigned int cmd
 	long ret;
 
 	down_read(&ctrl->ioctl_rwsem);
-	if (ctrl->removing || ctrl->dead) {
+	if (ctrl->removing || READ_ONCE(ctrl->state) == RNV_DEAD) {
 		ret = -ENODEV;
 		goto out;
 	}
@@ -206,6 +216,15 @@ static long rnv_ioctl(struct rnv_ctrl *ctrl, struct rnv_ns *ns, unsigned int cmd
 		break;
 	case NVME_IOCTL_SUBMIT_IO:
 		ret = ns ? rnv_ioctl_submit_io(ns, argp) : -ENOTTY;
+		break;
+	case NVME_IOCTL_RESET:
+		ret = capable(CAP_SYS_ADMIN) ? rnv_ctrl_reset_sync(ctrl) : -EACCES;
+		break;
+	case NVME_IOCTL_SUBSYS_RESET:
+		ret = capable(CAP_SYS_ADMIN) ? rnv_subsys_reset(ctrl) : -EACCES;
+		break;
+	case NVME_IOCTL_RESCAN:
+		ret = capable(CAP_SYS_ADMIN) ? rnv_ns_scan(ctrl) : -EACCES;
 		break;
 	default:
 		ret = -ENOTTY;
@@ -278,7 +297,7 @@ static DEVICE_ATTR_RO(firmware_rev);
 
 static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_rnv_ctrl(dev)->dead ? "dead" : "live");
+	return sysfs_emit(buf, "%s\n", rnv_state_name(to_rnv_ctrl(dev)));
 }
 static DEVICE_ATTR_RO(state);
 
@@ -296,6 +315,21 @@ static ssize_t irq_mode_show(struct device *dev, struct device_attribute *attr, 
 }
 static DEVICE_ATTR_RO(irq_mode);
 
+static ssize_t reset_controller_store(struct device *dev, struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	int ret = rnv_ctrl_reset_sync(to_rnv_ctrl(dev));
+
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(reset_controller);
+
+static ssize_t resets_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_rnv_ctrl(dev)->resets);
+}
+static DEVICE_ATTR_RO(resets);
+
 static struct attribute *rnv_ctrl_attrs[] = {
 	&dev_attr_model.attr,
 	&dev_attr_serial.attr,
@@ -303,6 +337,8 @@ static struct attribute *rnv_ctrl_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_queue_count.attr,
 	&dev_attr_irq_mode.attr,
+	&dev_attr_reset_controller.attr,
+	&dev_attr_resets.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(rnv_ctrl);

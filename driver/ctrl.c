@@ -110,6 +110,23 @@ void rnv_ctrl_shutdown(struct rnv_ctrl *ctrl)
 		dev_dbg(ctrl->dev, "shutdown complete\n");
 }
 
+/* Set Features Number of Queues (NVMe 2.0 §5.27.1.5): ask, get the grant. */
+int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
+{
+	unsigned int want = rnv_max_io_queues ?: num_possible_cpus();
+	u32 q = min(want, 65535u) - 1, result;
+	int ret;
+
+	ret = rnv_set_features(ctrl, NVME_FEAT_NUM_QUEUES, q | q << 16, &result);
+	if (ret) {
+		dev_err(ctrl->dev, "set number of queues failed: %s (%d)\n",
+			rnv_status_str(ret), ret);
+		return ret > 0 ? -EIO : ret;
+	}
+	/* The grant is zero-based, separately for SQs and CQs. */
+	return min3(want, (result & 0xffff) + 1, (result >> 16) + 1);
+}
+
 static int rnv_delete_queue(struct rnv_ctrl *ctrl, u8 opcode, u16 qid)
 {
 	struct nvme_command c = { };
@@ -173,15 +190,15 @@ err:
 	return ret > 0 ? -EIO : ret;
 }
 
-static void rnv_destroy_queue(struct rnv_ctrl *ctrl, u16 qid)
+/* Stop using a queue; tell the controller only if it is there to listen. */
+static void rnv_destroy_queue(struct rnv_ctrl *ctrl, u16 qid, bool tell)
 {
 	struct rnv_queue *q = &ctrl->queues[qid];
 
 	if (!q->live)
 		return;
 	WRITE_ONCE(q->live, false);
-	/* A dead controller answers nothing: just let go of the interrupt. */
-	if (!ctrl->dead) {
+	if (tell) {
 		rnv_delete_queue(ctrl, nvme_admin_delete_sq, qid);
 		rnv_delete_queue(ctrl, nvme_admin_delete_cq, qid);
 	}
@@ -204,15 +221,28 @@ int rnv_ctrl_create_io_queues(struct rnv_ctrl *ctrl)
 
 destroy:
 	while (--qid >= 1)
-		rnv_destroy_queue(ctrl, qid);
+		rnv_destroy_queue(ctrl, qid, true);
 	return ret;
 }
 
-/* Delete in reverse; NVMe requires an SQ gone before its CQ. */
+/*
+ * Delete in reverse; NVMe requires an SQ gone before its CQ. A dead
+ * controller answers nothing, so then only the interrupts are let go.
+ */
 void rnv_ctrl_delete_io_queues(struct rnv_ctrl *ctrl)
+{
+	bool tell = READ_ONCE(ctrl->state) != RNV_DEAD;
+	unsigned int qid;
+
+	for (qid = ctrl->nr_io_queues; qid >= 1; qid--)
+		rnv_destroy_queue(ctrl, qid, tell);
+}
+
+/* After CC.EN=0 the controller has forgotten its queues: just let go. */
+void rnv_ctrl_release_io_queues(struct rnv_ctrl *ctrl)
 {
 	unsigned int qid;
 
 	for (qid = ctrl->nr_io_queues; qid >= 1; qid--)
-		rnv_destroy_queue(ctrl, qid);
+		rnv_destroy_queue(ctrl, qid, false);
 }

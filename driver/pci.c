@@ -52,6 +52,20 @@ unsigned int rnv_max_io_queues;
 module_param_cb(max_io_queues, &rnv_queues_ops, &rnv_max_io_queues, 0444);
 MODULE_PARM_DESC(max_io_queues, "I/O queue pairs, 0 = one per CPU (0..1024)");
 
+static int rnv_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return rnv_param_set_range(val, kp, 1, 255);
+}
+
+static const struct kernel_param_ops rnv_timeout_ops = {
+	.set = rnv_timeout_set,
+	.get = param_get_uint,
+};
+
+unsigned int rnv_io_timeout = 30;
+module_param_cb(io_timeout, &rnv_timeout_ops, &rnv_io_timeout, 0444);
+MODULE_PARM_DESC(io_timeout, "seconds before an I/O command is aborted, then reset (1..255)");
+
 static DEFINE_IDA(rnv_instance_ida);
 
 /* BAR 0, DMA mask, and the capability registers. */
@@ -231,6 +245,7 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 	max_xfer = min_t(size_t, max_xfer, dma_max_mapping_size(ctrl->dev));
 	ctrl->max_xfer = max_t(u32, rounddown_pow_of_two(max_xfer), ctrl->page_size);
 	ctrl->vwc = ctrl->id->vwc & NVME_CTRL_VWC_PRESENT;
+	ctrl->oncs = le16_to_cpu(ctrl->id->oncs);
 	rnv_id_string(ctrl->model, ctrl->id->mn, sizeof(ctrl->id->mn));
 	rnv_id_string(ctrl->serial, ctrl->id->sn, sizeof(ctrl->id->sn));
 	rnv_id_string(ctrl->firmware_rev, ctrl->id->fr, sizeof(ctrl->id->fr));
@@ -238,23 +253,6 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 		 ctrl->model, ctrl->serial, ctrl->firmware_rev, ctrl->vs >> 16,
 		 (ctrl->vs >> 8) & 0xff, ctrl->max_xfer >> 10);
 	return 0;
-}
-
-/* Set Features Number of Queues (NVMe 2.0 §5.27.1.5): ask, get the grant. */
-static int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
-{
-	unsigned int want = rnv_max_io_queues ?: num_possible_cpus();
-	u32 q = min(want, 65535u) - 1, result;
-	int ret;
-
-	ret = rnv_set_features(ctrl, NVME_FEAT_NUM_QUEUES, q | q << 16, &result);
-	if (ret) {
-		dev_err(ctrl->dev, "set number of queues failed: %s (%d)\n",
-			rnv_status_str(ret), ret);
-		return ret > 0 ? -EIO : ret;
-	}
-	/* The grant is zero-based, separately for SQs and CQs. */
-	return min3(want, (result & 0xffff) + 1, (result >> 16) + 1);
 }
 
 static int rnv_setup_io(struct rnv_ctrl *ctrl)
@@ -318,6 +316,9 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ctrl->pdev = pdev;
 	ctrl->dev = &pdev->dev;
 	INIT_LIST_HEAD(&ctrl->namespaces);
+	mutex_init(&ctrl->ns_lock);
+	rnv_ctrl_init_recovery(ctrl);
+	rnv_events_init(ctrl);
 	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
 	if (ret < 0) {
 		kfree(ctrl);
@@ -377,6 +378,9 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_ns_scan(ctrl);
 	if (ret)
 		goto remove_ns;
+	rnv_debugfs_add(ctrl);
+	rnv_change_state(ctrl, RNV_LIVE);
+	rnv_events_start(ctrl);
 	return 0;
 
 remove_ns:
@@ -414,8 +418,13 @@ static void rnv_remove(struct pci_dev *pdev)
 	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
 
 	rnv_chr_del(ctrl);
+	rnv_debugfs_remove(ctrl);
 	if (!pci_device_is_present(pdev) || !rnv_ctrl_alive(ctrl))
 		rnv_ctrl_kill(ctrl);
+	/* A reset in progress finishes (or kills) before teardown starts. */
+	flush_work(&ctrl->reset_work);
+	rnv_change_state(ctrl, RNV_DELETING);
+	rnv_events_stop(ctrl);
 	rnv_ns_remove_all(ctrl);
 	rnv_io_set_destroy(ctrl);
 	rnv_teardown_io(ctrl);
@@ -459,15 +468,19 @@ static int __init rnv_init(void)
 	ret = rnv_chr_register();
 	if (ret)
 		return ret;
+	rnv_debugfs_register();
 	ret = pci_register_driver(&rnv_driver);
-	if (ret)
+	if (ret) {
+		rnv_debugfs_unregister();
 		rnv_chr_unregister();
+	}
 	return ret;
 }
 
 static void __exit rnv_exit(void)
 {
 	pci_unregister_driver(&rnv_driver);
+	rnv_debugfs_unregister();
 	rnv_chr_unregister();
 	ida_destroy(&rnv_instance_ida);
 }

@@ -218,6 +218,20 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	return ret;
 }
 
+/* The discard range: one small streaming mapping, device reads it. */
+blk_status_t rnv_prp_map_dsm(struct rnv_ctrl *ctrl, struct request *req)
+{
+	struct rnv_cmd *cmd = rnv_cmd(req);
+	dma_addr_t dma;
+
+	dma = dma_map_single(ctrl->dev, &cmd->dsm, sizeof(cmd->dsm), DMA_TO_DEVICE);
+	if (dma_mapping_error(ctrl->dev, dma))
+		return BLK_STS_RESOURCE;
+	cmd->dsm_dma = dma;
+	cmd->sqe.dsm.dptr.prp1 = cpu_to_le64(dma);
+	return BLK_STS_OK;
+}
+
 /*
  * Undo rnv_prp_map once the device is done. DMA: the unmap is the sync for
  * the CPU: it copies bounce buffers back and invalidates caches for reads.
@@ -226,6 +240,10 @@ void rnv_prp_unmap(struct rnv_ctrl *ctrl, struct request *req)
 {
 	struct rnv_cmd *cmd = rnv_cmd(req);
 
+	if (cmd->dsm_dma) {
+		dma_unmap_single(ctrl->dev, cmd->dsm_dma, sizeof(cmd->dsm), DMA_TO_DEVICE);
+		cmd->dsm_dma = 0;
+	}
 	if (cmd->bvec_len) {
 		dma_unmap_page(ctrl->dev, cmd->bvec_dma, cmd->bvec_len, rq_dma_dir(req));
 		cmd->bvec_len = 0;

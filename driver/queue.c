@@ -126,15 +126,24 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe)
 	u16 cid = READ_ONCE(cqe->command_id);
 	struct request *req;
 	struct rnv_cmd *cmd;
+	int status;
 
-	req = cid < q->depth ? blk_mq_tag_to_rq(q->tags, cid) : NULL;
+	if (unlikely(!q->qid && cid == RNV_AER_CID)) {
+		rnv_aer_complete(q->ctrl, cqe);
+		return;
+	}
+	req = cid < q->tags->nr_tags ? blk_mq_tag_to_rq(q->tags, cid) : NULL;
 	if (unlikely(!req)) {
 		dev_warn(q->ctrl->dev, "queue %u: completion for unknown command id %u\n",
 			 q->qid, cid);
 		return;
 	}
 	cmd = rnv_cmd(req);
-	cmd->status = le16_to_cpu(cqe->status) >> 1;
+	status = le16_to_cpu(cqe->status) >> 1;
+	/* Test hook: a dropped completion leaves the request to time out. */
+	if (unlikely(q->qid && rnv_fault_inject(q->ctrl, &status)))
+		return;
+	cmd->status = status;
 	cmd->result = cqe->result;
 	blk_mq_complete_request(req);
 }

@@ -23,6 +23,18 @@
 #define RNV_MAX_PRP_PAGES	4	/* chained PRP list pages: 4 MiB needs 3 */
 #define RNV_SMALL_POOL_SIZE	256	/* bytes: PRP lists of up to 32 entries */
 #define RNV_ADMIN_TIMEOUT	(60 * HZ)
+#define RNV_MAX_RETRIES		5	/* replays of one request before it fails */
+#define RNV_AER_CID		(RNV_ADMIN_DEPTH - 1)	/* above every admin tag */
+#define RNV_MAX_DISCARD_SECTORS	(4096u * 1024)	/* 2 GiB per Dataset Management */
+
+/* Controller states; transitions in reset.c (rnv_change_state). */
+enum rnv_state {
+	RNV_NEW,		/* probing */
+	RNV_LIVE,		/* I/O flows */
+	RNV_RESETTING,		/* reset work owns the controller */
+	RNV_DEAD,		/* failed for good: all I/O fails at once */
+	RNV_DELETING,		/* remove is tearing it down */
+};
 
 /* One submission/completion queue pair with its coherent rings. */
 struct rnv_queue {
@@ -55,6 +67,8 @@ struct rnv_cmd {
 	struct rnv_queue *q;
 	union nvme_result result;
 	int status;			/* NVMe status (>= 0) or -errno from the host */
+	u8 retries;			/* replays so far (reset, retryable status) */
+	bool aborted;			/* an Abort was sent after a timeout */
 	int nents;			/* entries passed to dma_map_sg, 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
 	unsigned int bvec_len;		/* 0 = no fast path mapping */
@@ -62,6 +76,8 @@ struct rnv_cmd {
 	bool prp_small;			/* list came from the 256 B pool */
 	__le64 *prp_list[RNV_MAX_PRP_PAGES];
 	dma_addr_t prp_dma[RNV_MAX_PRP_PAGES];
+	struct nvme_dsm_range dsm;	/* DMA: the one discard range, to device */
+	dma_addr_t dsm_dma;		/* 0 = not mapped */
 	struct scatterlist sg[RNV_MAX_SEGS];
 };
 
@@ -73,6 +89,15 @@ struct rnv_ns {
 	u32 nsid;
 	u8 lba_shift;
 	u64 nsze;			/* logical blocks */
+};
+
+/* Injected faults (debugfs.c), consumed by the completion path. */
+struct rnv_fault {
+	atomic_t drop;			/* completions still to drop */
+	atomic_t fail;			/* completions still to fail */
+	atomic_t dropped;		/* totals, for the tests */
+	atomic_t failed;
+	u32 fail_status;
 };
 
 /* One controller: owns the BAR, queues, tag sets, pools and namespaces. */
@@ -101,12 +126,26 @@ struct rnv_ctrl {
 	struct dma_pool *prp_page_pool;
 	struct nvme_id_ctrl *id;	/* kept for sysfs and the demo */
 	struct list_head namespaces;
-	bool dead;			/* fatal status or gone: fail all I/O */
+	enum rnv_state state;
+	spinlock_t state_lock;		/* state transitions */
+	struct work_struct reset_work;
+	unsigned int resets;		/* successful resets, for sysfs */
+	bool restarting;		/* reset work is issuing its own commands */
+	struct mutex ns_lock;		/* namespaces list and queue quiescing */
+	struct mutex scan_lock;		/* one namespace scan at a time */
+	struct work_struct scan_work;	/* rescan after a namespace change event */
+	struct work_struct aer_work;	/* re-arm the async event request */
+	unsigned int events;		/* async events received */
+	u16 oncs;			/* optional NVM commands (DSM, Write Zeroes) */
+	bool io_quiesced;		/* namespace queues quiesced by a reset */
+	bool admin_quiesced;		/* admin queue quiesced by a reset */
 	bool removing;			/* remove has begun: refuse ioctls */
 	struct rw_semaphore ioctl_rwsem;	/* ioctls (read) vs removal (write) */
 	char model[41];			/* identify strings, trimmed, for sysfs */
 	char serial[21];
 	char firmware_rev[9];
+	struct rnv_fault fault;
+	struct dentry *debugfs;
 	struct device cdev_device;	/* /dev/rocknvmeN; its refcount owns ctrl */
 	struct cdev cdev;
 };
@@ -114,6 +153,7 @@ struct rnv_ctrl {
 /* pci.c: module parameters */
 extern unsigned int rnv_io_queue_depth;
 extern unsigned int rnv_max_io_queues;
+extern unsigned int rnv_io_timeout;
 
 /* pci.c */
 void rnv_ctrl_free(struct rnv_ctrl *ctrl);
@@ -127,6 +167,13 @@ void rnv_chr_del(struct rnv_ctrl *ctrl);
 int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
 		 unsigned long arg);
 
+/* debugfs.c: register dump, queue counters, fault injection */
+void rnv_debugfs_register(void);
+void rnv_debugfs_unregister(void);
+void rnv_debugfs_add(struct rnv_ctrl *ctrl);
+void rnv_debugfs_remove(struct rnv_ctrl *ctrl);
+bool rnv_fault_inject(struct rnv_ctrl *ctrl, int *status);
+
 /* ctrl.c: controller registers, enable/disable/shutdown, I/O queue setup */
 int rnv_ctrl_disable(struct rnv_ctrl *ctrl);
 int rnv_ctrl_enable(struct rnv_ctrl *ctrl);
@@ -134,6 +181,8 @@ void rnv_ctrl_shutdown(struct rnv_ctrl *ctrl);
 void rnv_ctrl_setup_admin(struct rnv_ctrl *ctrl);
 int rnv_ctrl_create_io_queues(struct rnv_ctrl *ctrl);
 void rnv_ctrl_delete_io_queues(struct rnv_ctrl *ctrl);
+void rnv_ctrl_release_io_queues(struct rnv_ctrl *ctrl);
+int rnv_negotiate_queues(struct rnv_ctrl *ctrl);
 bool rnv_ctrl_alive(struct rnv_ctrl *ctrl);
 
 /* admin.c: synchronous commands on the admin tag set */
@@ -142,6 +191,7 @@ int rnv_submit_sync(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 		    union nvme_result *result);
 int rnv_identify(struct rnv_ctrl *ctrl, u8 cns, u32 nsid, void *buf);
 int rnv_set_features(struct rnv_ctrl *ctrl, u8 fid, u32 dword11, u32 *result);
+int rnv_get_log(struct rnv_ctrl *ctrl, u8 lid, void *buf, unsigned int len);
 const char *rnv_status_str(int status);
 
 /* queue.c: coherent rings, doorbells, submit and reap */
@@ -157,6 +207,7 @@ irqreturn_t rnv_irq(int irq, void *data);
 int rnv_prp_pools_create(struct rnv_ctrl *ctrl);
 void rnv_prp_pools_destroy(struct rnv_ctrl *ctrl);
 blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req);
+blk_status_t rnv_prp_map_dsm(struct rnv_ctrl *ctrl, struct request *req);
 void rnv_prp_unmap(struct rnv_ctrl *ctrl, struct request *req);
 
 /* blk.c: tag sets, blk_mq_ops, namespaces and disks */
@@ -165,10 +216,25 @@ void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
 int rnv_io_set_create(struct rnv_ctrl *ctrl);
 void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
 void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q);
+
+/* ns.c: namespaces, disks, rescans and asynchronous events */
 int rnv_ns_scan(struct rnv_ctrl *ctrl);
 void rnv_ns_remove_all(struct rnv_ctrl *ctrl);
-void rnv_cancel_all(struct rnv_ctrl *ctrl);
+struct rnv_ns *rnv_ns_get(struct rnv_ctrl *ctrl, u32 nsid);
+void rnv_aer_submit(struct rnv_ctrl *ctrl);
+void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe);
+void rnv_events_init(struct rnv_ctrl *ctrl);
+void rnv_events_start(struct rnv_ctrl *ctrl);
+void rnv_events_stop(struct rnv_ctrl *ctrl);
+
+/* reset.c: state machine, timeout policy, reset work, kill */
+const char *rnv_state_name(struct rnv_ctrl *ctrl);
+bool rnv_change_state(struct rnv_ctrl *ctrl, enum rnv_state new);
+void rnv_ctrl_init_recovery(struct rnv_ctrl *ctrl);
+bool rnv_ctrl_schedule_reset(struct rnv_ctrl *ctrl);
+int rnv_ctrl_reset_sync(struct rnv_ctrl *ctrl);
 void rnv_ctrl_kill(struct rnv_ctrl *ctrl);
+enum blk_eh_timer_return rnv_timeout(struct request *req);
 
 static inline struct rnv_cmd *rnv_cmd(struct request *req)
 {
