@@ -2,7 +2,9 @@
 # The QEMU test suite (`make test`): builds rocknvme.ko for arm64 and x86, then boots the table
 # of guests below one at a time (TCG), each running several guest tests, counts every
 # RNV-RESULT line and ends with exactly one line "N passed, N failed" (exit 1 on any failure).
-# The host-side device-tree overlay checks (tests/dts/test-overlay.sh) run first, as "host-dts".
+# The host-side device-tree overlay checks (tests/dts/test-overlay.sh) run first, as "host-dts",
+# then the packaging checks (tests/pkg/test-packaging.sh: dkms.conf, modprobe.d, rocknvme-switch),
+# as "host-pkg".
 #
 #   ONLY=<substring>  run only the boots whose name contains it (e.g. ONLY=x86, ONLY=smmu)
 #   DRIVER=nvme       run the whole suite against the in-kernel nvme driver (no module build)
@@ -40,6 +42,8 @@ BOOTS=(
 	"arm64-lbs4096 TESTS=bind,fio NVME_OPTS=logical_block_size=4096,physical_block_size=4096"
 	"arm64-swiotlb TESTS=fio EXTRA_CMDLINE=swiotlb=force"
 	"arm64-smmu    TESTS=fio,iommu SMMU=1 EXTRA_CMDLINE=iommu.strict=1"
+	"arm64-nvmecli TESTS=nvmecli,discard,install DRIVE_OPTS=discard=unmap"
+	"arm64-ns      TESTS=ns NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
 	"x86           TESTS=bind,fio,ext4 ARCH=x86"
@@ -86,6 +90,9 @@ if [ "$DRIVER" = rocknvme ]; then
 fi
 if [[ host-dts == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/dts/test-overlay.sh" ]; then
 	bash "$RNV_TOP/tests/dts/test-overlay.sh" | sed -u 's/^/[host-dts] /' | tee -a "$RESULTS" || true
+fi
+if [[ host-pkg == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/pkg/test-packaging.sh" ]; then
+	bash "$RNV_TOP/tests/pkg/test-packaging.sh" | sed -u 's/^/[host-pkg] /' | tee -a "$RESULTS" || true
 fi
 for row in "${selected[@]}"; do
 	read -ra f <<<"$row"

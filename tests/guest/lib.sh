@@ -1,4 +1,5 @@
 # Helpers sourced by the guest tests (they run under bash): result lines, driver load/unload.
+# shellcheck shell=bash
 #
 # Module tools: busybox's shell runs its own modprobe/insmod/rmmod applets before any PATH
 # lookup, and those do not understand everything kmod's do (softdeps, modules.dep.bin). The
@@ -83,3 +84,45 @@ unload_driver() {
 
 # sysblock: the /sys/block directory of $DISK.
 sysblock() { echo "/sys/block/$(basename "$DISK")"; }
+
+# ctrl_sysfs: the sysfs directory of $CTRL's class device (serial, model, state, ...).
+ctrl_sysfs() { echo "/sys/class/$DRV_MODULE/$(basename "$CTRL")"; }
+
+# nvme_bdf: the PCI address of the (first) NVMe controller, class 01:08:02.
+nvme_bdf() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x010802 ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# field NAME <FILE: the value of "NAME : value" in nvme-cli's plain output, blanks trimmed.
+field() {
+	awk -v k="$1" -F: '{ n = $1; gsub(/[ \t]+$/, "", n) }
+		n == k { sub(/^[^:]*:[ \t]*/, ""); sub(/[ \t]+$/, ""); print; exit }'
+}
+
+# run_fio NAME JOBFILE NJOBS: run a job file (knobs in the environment) and judge its json:
+# fio must exit 0, every job must report no error, and read back (verify) as many bytes as
+# it wrote. Prints one result line fio-NAME.
+run_fio() {
+	local name=$1 job=$2 njobs=$3 rc start summary jobs errs rd wr
+	start=$(date +%s)
+	fio --eta=never --output-format=json --output="/tmp/$name.json" "$job" 2>"/tmp/$name.err"
+	rc=$?
+	# Per job: its "error", then the io_bytes of read (the verify pass), write and trim.
+	summary=$(awk -F' : ' '
+		/"jobname"/ { jobs++; n = 0 }
+		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
+		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
+		END { printf "%d %d %d %d", jobs, errs, rd, wr }' "/tmp/$name.json" 2>/dev/null)
+	read -r jobs errs rd wr <<<"${summary:-0 0 0 0}"
+	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne "$njobs" ] ||
+		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
+		fail "fio-$name" "exit $rc, $jobs/$njobs jobs, $errs job errors, wrote $wr B," \
+			"verified $rd B: $(grep -v '^$' "/tmp/$name.err" | head -n 5)"
+		return 1
+	fi
+	pass "fio-$name" "$jobs jobs wrote and verified $((wr / 1024)) KiB in $(($(date +%s) - start)) s"
+}

@@ -10,28 +10,6 @@ set -uo pipefail
 JOBS=/tests/fio-jobs
 NJ=3
 
-# run_fio NAME JOBFILE NJOBS: run a job file (knobs in the environment) and judge its json.
-run_fio() {
-	local name=$1 job=$2 njobs=$3 rc start summary
-	start=$(date +%s)
-	fio --eta=never --output-format=json --output="/tmp/$name.json" "$job" 2>"/tmp/$name.err"
-	rc=$?
-	# Per job: its "error", then the io_bytes of read (the verify pass), write and trim.
-	summary=$(awk -F' : ' '
-		/"jobname"/ { jobs++; n = 0 }
-		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
-		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
-		END { printf "%d %d %d %d", jobs, errs, rd, wr }' "/tmp/$name.json" 2>/dev/null)
-	read -r jobs errs rd wr <<<"${summary:-0 0 0 0}"
-	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne "$njobs" ] ||
-		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
-		fail "fio-$name" "exit $rc, $jobs/$njobs jobs, $errs job errors, wrote $wr B," \
-			"verified $rd B: $(grep -v '^$' "/tmp/$name.err" | head -n 5)"
-		return 1
-	fi
-	pass "fio-$name" "$jobs jobs wrote and verified $((wr / 1024)) KiB in $(($(date +%s) - start)) s"
-}
-
 load_driver || exit 0
 export DISK NJ
 

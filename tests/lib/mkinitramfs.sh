@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the guest initramfs (gzip cpio) for one arch: busybox + applets, the guest tools and
 # ONLY the shared libraries they need, the kernel modules under test (in-kernel nvme and ours),
-# the guest test scripts, fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not
-# changed.
+# our own test tools (tests/tools/*.c, built static here), the packaging scripts, the guest
+# test scripts, fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not changed.
 #
 #   mkinitramfs.sh ARCH OUT        ARCH = arm64 | x86
 #
 # Guest layout: busybox applets in /bin /sbin /usr/bin /usr/sbin; the real tools in
 # /usr/local/bin (kmod's modprobe/insmod/rmmod/lsmod/modinfo links in /usr/local/sbin),
 # every library flattened into /lib/<triplet>/ (a default search dir of Debian's ld.so).
+# Our tools: /usr/local/bin/rnv-ioctl; packaging/rocknvme-switch in /usr/local/sbin; the
+# packaging/modprobe.d example in /usr/share/rocknvme/ (installed by t_install, not active).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -25,17 +27,19 @@ crct10dif_generic crc64_rocksoft_generic"
 
 case $ARCH in
 arm64)
-	KARCH=arm64 TRIPLET=aarch64-linux-gnu SYSROOT=$RNV_CACHE/guest-arm64
+	KARCH=arm64 TRIPLET=aarch64-linux-gnu SYSROOT=$RNV_CACHE/guest-arm64 CC=aarch64-linux-gnu-gcc
 	READELF=$(command -v aarch64-linux-gnu-readelf || command -v readelf)
 	;;
 x86)
-	KARCH=amd64 TRIPLET=x86_64-linux-gnu SYSROOT="" READELF=readelf ;;
+	KARCH=amd64 TRIPLET=x86_64-linux-gnu SYSROOT="" READELF=readelf CC=gcc ;;
 *) echo "unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
 VER=$ABI-$KARCH
 KMODS=$RNV_CACHE/kernel-$VER/lib/modules/$VER
 KO=$RNV_OUT/rocknvme-$ARCH.ko
 GUEST_DIR=$RNV_TOP/tests/guest
+TOOLS_DIR=$RNV_TOP/tests/tools
+PKG_DIR=$RNV_TOP/packaging
 
 log() { printf '[mkinitramfs %s] %s\n' "$ARCH" "$*" >&2; }
 
@@ -116,7 +120,9 @@ mod_path() {
 input_key() {
 	{
 		echo "$ARCH $VER"
-		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio
+		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/*.c
+		cat "$PKG_DIR/rocknvme-switch" "$PKG_DIR"/modprobe.d/*.conf
+		"$CC" --version | head -n1
 		[ -f "$KO" ] && sha256sum "$KO"
 		ls -lL "$RNV_CACHE/kernel-$VER.stamp" "$RNV_CACHE/kernel-$ABI.stamp" 2>/dev/null || true
 		[ -n "$SYSROOT" ] && ls -l "$RNV_CACHE/guest-arm64.stamp"
@@ -188,6 +194,15 @@ build() {
 		log "note: $KO not built yet; image has the in-kernel nvme driver only"
 	fi
 	depmod -b "$root" "$VER"
+
+	# Our test tools, static (no libraries to collect), and the packaging files.
+	for f in "$TOOLS_DIR"/*.c; do
+		b=$(basename "$f" .c)
+		"$CC" -static -O2 -Wall -Werror -o "$root/usr/local/bin/$b" "$f" ||
+			{ log "building $b from $f failed"; return 1; }
+	done
+	install -m 755 "$PKG_DIR/rocknvme-switch" "$root/usr/local/sbin/rocknvme-switch"
+	install -D -m 644 -t "$root/usr/share/rocknvme/modprobe.d" "$PKG_DIR"/modprobe.d/*.conf
 
 	# Guest scripts and /init.
 	cp "$GUEST_DIR"/*.sh "$root/tests/"

@@ -10,6 +10,13 @@
 #   NVME_OPTS     extra -device nvme options, e.g. mdts=2 or
 #                 logical_block_size=4096,physical_block_size=4096
 #   DISK_SIZE     backing raw file size for truncate (default 1G)
+#   DRIVE_OPTS    extra -drive options for the disk(s), e.g. discard=unmap (QEMU then punches
+#                 holes for Dataset Management deallocate, so deallocated blocks read zero)
+#   NVME_LAYOUT   "" (default): one controller, its namespace 1 on the disk.
+#                 subsys2ns: an nvme-subsys with the controller (serial RNV0001, NVME_OPTS)
+#                 and two namespaces: nsid 1 attached (DISK_SIZE), nsid 2 created detached
+#                 (NS2_SIZE, default 256M) for Namespace Attachment tests. The guest gets
+#                 rnvlayout=subsys2ns rnvsize2=<bytes>.
 #   EXTRA_CMDLINE extra kernel arguments, e.g. swiotlb=force or iommu.strict=1
 #   SMMU          1: arm64 machine with an SMMUv3 in front of PCI
 #   CPUS MEM      guest CPUs (default 2) and memory (default 1G)
@@ -30,6 +37,9 @@ TESTS=${TESTS:-bind}
 DRIVER=${DRIVER:-rocknvme}
 NVME_OPTS=${NVME_OPTS:-}
 DISK_SIZE=${DISK_SIZE:-1G}
+DRIVE_OPTS=${DRIVE_OPTS:-}
+NVME_LAYOUT=${NVME_LAYOUT:-}
+NS2_SIZE=${NS2_SIZE:-256M}
 EXTRA_CMDLINE=${EXTRA_CMDLINE:-}
 SMMU=${SMMU:-0}
 CPUS=${CPUS:-2}
@@ -79,7 +89,22 @@ maxkb=""
 
 CMDLINE="panic=-1 rnvtest=$TESTS rnvdriver=$DRIVER rnvsize=$size rnvlbs=$lbs"
 CMDLINE+=" rnvtimeout=$((TIMEOUT > 120 ? TIMEOUT - 60 : TIMEOUT / 2))${maxkb:+ rnvmaxkb=$maxkb}${EXTRA_CMDLINE:+ $EXTRA_CMDLINE}"
-NVME_DEV="nvme,serial=RNV0001,drive=d0${NVME_OPTS:+,$NVME_OPTS}"
+# drive ID FILE: a -drive argument for a raw file in RUNDIR.
+drive() { echo "file=$RUNDIR/$2,if=none,id=$1,format=raw${DRIVE_OPTS:+,$DRIVE_OPTS}"; }
+case $NVME_LAYOUT in
+"")
+	NVME_ARGS=(-drive "$(drive d0 disk.raw)" -device "nvme,serial=RNV0001,drive=d0${NVME_OPTS:+,$NVME_OPTS}")
+	;;
+subsys2ns)
+	truncate -s "$NS2_SIZE" "$RUNDIR/ns2.raw"
+	CMDLINE+=" rnvlayout=subsys2ns rnvsize2=$(stat -c %s "$RUNDIR/ns2.raw")"
+	NVME_ARGS=(-device "nvme-subsys,id=subsys0,nqn=nqn.2024-01.org.rocknvme:subsys0"
+		-device "nvme,serial=RNV0001,subsys=subsys0,id=ctrl0${NVME_OPTS:+,$NVME_OPTS}"
+		-drive "$(drive d0 disk.raw)" -device "nvme-ns,drive=d0,bus=ctrl0,nsid=1"
+		-drive "$(drive d1 ns2.raw)" -device "nvme-ns,drive=d1,bus=ctrl0,nsid=2,detached=true")
+	;;
+*) echo "unknown NVME_LAYOUT $NVME_LAYOUT" >&2; exit 2 ;;
+esac
 case $ARCH in
 arm64)
 	machine=virt,gic-version=3
@@ -94,8 +119,7 @@ x86)
 	;;
 *) echo "unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
-QEMU+=(-smp "$CPUS" -m "$MEM" -nographic -no-reboot -initrd "$INITRD"
-	-drive "file=$RUNDIR/disk.raw,if=none,id=d0,format=raw" -device "$NVME_DEV")
+QEMU+=(-smp "$CPUS" -m "$MEM" -nographic -no-reboot -initrd "$INITRD" "${NVME_ARGS[@]}")
 
 progress "booting: ${QEMU[*]}"
 start=$(date +%s)

@@ -13,7 +13,7 @@ set -euo pipefail
 HOST_PKGS="qemu-system-arm qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
 fio nvme-cli device-tree-compiler busybox-static cpio sparse gnuplot-nox kmod e2fsprogs \
 util-linux bash coreutils xz-utils zstd bc flex bison libelf-dev libssl-dev make gcc python3 \
-dkms"
+dkms shellcheck"
 # Tools that run inside the guests (both arches); host copies are used for x86_64.
 GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev"
 
