@@ -719,7 +719,7 @@ static void unpriv_open(const char *node, const char *path)
 	fd = open(path, O_RDWR);
 	g.ret = fd < 0 ? -1 : 0;
 	g.err = errno;
-	snprintf(name, sizeof(name), "open-as-nobody(mode %04o)", st.st_mode & 07777);
+	snprintf(name, sizeof(name), "open-as-nobody-mode-%04o", st.st_mode & 07777);
 	report(node, name, &x, &g);
 	if (fd >= 0)
 		close(fd);
