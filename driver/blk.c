@@ -188,11 +188,26 @@ static void rnv_map_queues(struct blk_mq_tag_set *set)
 	struct rnv_ctrl *ctrl = set->driver_data;
 	struct blk_mq_queue_map *map = &set->map[HCTX_TYPE_DEFAULT];
 
+	map->nr_queues = ctrl->nr_irq_queues;
+	map->queue_offset = 0;
 	/* Vector 0 is the admin queue's (pre_vectors), so I/O starts at 1. */
 	if (ctrl->nr_vectors > 1)
 		blk_mq_pci_map_queues(map, ctrl->pdev, 1);
 	else
 		blk_mq_map_queues(map);
+	if (set->nr_maps <= HCTX_TYPE_POLL)
+		return;
+	/* Reads share the default queues; polled I/O has its own, after them. */
+	set->map[HCTX_TYPE_READ].nr_queues = 0;
+	map = &set->map[HCTX_TYPE_POLL];
+	map->nr_queues = ctrl->nr_poll_queues;
+	map->queue_offset = ctrl->nr_irq_queues;
+	blk_mq_map_queues(map);
+}
+
+static int rnv_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	return rnv_q_poll(hctx->driver_data);
 }
 
 static const struct blk_mq_ops rnv_admin_ops = {
@@ -208,6 +223,7 @@ static const struct blk_mq_ops rnv_io_ops = {
 	.complete	= rnv_complete_rq,
 	.init_hctx	= rnv_init_hctx,
 	.map_queues	= rnv_map_queues,
+	.poll		= rnv_poll,
 	.timeout	= rnv_timeout,
 };
 
@@ -259,6 +275,7 @@ int rnv_io_set_create(struct rnv_ctrl *ctrl)
 
 	set->ops = &rnv_io_ops;
 	set->nr_hw_queues = ctrl->nr_io_queues;
+	set->nr_maps = ctrl->nr_poll_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = ctrl->io_depth - 1;
 	set->timeout = rnv_io_timeout * HZ;
 	set->numa_node = dev_to_node(ctrl->dev);

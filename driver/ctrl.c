@@ -113,8 +113,8 @@ void rnv_ctrl_shutdown(struct rnv_ctrl *ctrl)
 /* Set Features Number of Queues (NVMe 2.0 §5.27.1.5): ask, get the grant. */
 int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
 {
-	unsigned int want = rnv_max_io_queues ?: num_possible_cpus();
-	u32 q = min(want, 65535u) - 1, result;
+	unsigned int want = min(ctrl->max_io_queues, 65535u);
+	u32 q = want - 1, result;
 	int ret;
 
 	ret = rnv_set_features(ctrl, NVME_FEAT_NUM_QUEUES, q | q << 16, &result);
@@ -146,8 +146,10 @@ static u16 rnv_queue_vector(struct rnv_ctrl *ctrl, u16 qid)
 static int rnv_create_queue(struct rnv_ctrl *ctrl, u16 qid)
 {
 	struct rnv_queue *q = &ctrl->queues[qid];
-	u16 vector = rnv_queue_vector(ctrl, qid);
+	bool polled = qid > ctrl->nr_irq_queues;
+	u16 vector = polled ? 0 : rnv_queue_vector(ctrl, qid);
 	struct nvme_command c = { };
+	u16 cq_flags = NVME_QUEUE_PHYS_CONTIG;
 	int ret;
 
 	rnv_q_init(q);
@@ -155,7 +157,9 @@ static int rnv_create_queue(struct rnv_ctrl *ctrl, u16 qid)
 	c.create_cq.prp1 = cpu_to_le64(q->cq_dma);
 	c.create_cq.cqid = cpu_to_le16(qid);
 	c.create_cq.qsize = cpu_to_le16(q->depth - 1);
-	c.create_cq.cq_flags = cpu_to_le16(NVME_QUEUE_PHYS_CONTIG | NVME_CQ_IRQ_ENABLED);
+	if (!polled)
+		cq_flags |= NVME_CQ_IRQ_ENABLED;
+	c.create_cq.cq_flags = cpu_to_le16(cq_flags);
 	c.create_cq.irq_vector = cpu_to_le16(vector);
 	ret = rnv_submit_sync(ctrl, ctrl->admin_q, &c, NULL, 0, NULL);
 	if (ret)
@@ -172,10 +176,14 @@ static int rnv_create_queue(struct rnv_ctrl *ctrl, u16 qid)
 	if (ret)
 		goto delete_cq;
 
-	q->irq = pci_irq_vector(ctrl->pdev, vector);
-	ret = request_irq(q->irq, rnv_irq, IRQF_SHARED, "rocknvme-io", q);
-	if (ret)
-		goto delete_sq;
+	if (!polled) {
+		snprintf(q->irq_name, sizeof(q->irq_name), RNV_NAME "%dq%u",
+			 ctrl->instance, qid);
+		q->irq = pci_irq_vector(ctrl->pdev, vector);
+		ret = request_irq(q->irq, rnv_irq, IRQF_SHARED, q->irq_name, q);
+		if (ret)
+			goto delete_sq;
+	}
 	WRITE_ONCE(q->live, true);
 	return 0;
 
@@ -202,7 +210,8 @@ static void rnv_destroy_queue(struct rnv_ctrl *ctrl, u16 qid, bool tell)
 		rnv_delete_queue(ctrl, nvme_admin_delete_sq, qid);
 		rnv_delete_queue(ctrl, nvme_admin_delete_cq, qid);
 	}
-	free_irq(q->irq, q);
+	if (q->irq >= 0)
+		free_irq(q->irq, q);
 	q->irq = -1;
 }
 

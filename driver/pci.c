@@ -62,6 +62,10 @@ static const struct kernel_param_ops rnv_timeout_ops = {
 	.get = param_get_uint,
 };
 
+unsigned int rnv_poll_queues;
+module_param_cb(poll_queues, &rnv_queues_ops, &rnv_poll_queues, 0444);
+MODULE_PARM_DESC(poll_queues, "extra I/O queues without interrupts, for polled I/O (0..1024)");
+
 unsigned int rnv_io_timeout = 30;
 module_param_cb(io_timeout, &rnv_timeout_ops, &rnv_io_timeout, 0444);
 MODULE_PARM_DESC(io_timeout, "seconds before an I/O command is aborted, then reset (1..255)");
@@ -162,7 +166,8 @@ static int rnv_admin_irq_setup(struct rnv_ctrl *ctrl)
 		return ret;
 	ctrl->nr_vectors = 1;
 	aq->irq = pci_irq_vector(ctrl->pdev, 0);
-	ret = request_irq(aq->irq, rnv_irq, IRQF_SHARED, "rocknvme-admin", aq);
+	snprintf(aq->irq_name, sizeof(aq->irq_name), RNV_NAME "%dq0", ctrl->instance);
+	ret = request_irq(aq->irq, rnv_irq, IRQF_SHARED, aq->irq_name, aq);
 	if (ret) {
 		aq->irq = -1;
 		pci_free_irq_vectors(ctrl->pdev);
@@ -200,7 +205,7 @@ static int rnv_io_irq_setup(struct rnv_ctrl *ctrl, unsigned int want)
 	ctrl->nr_vectors = nvec;
 	rnv_set_irq_mode(ctrl);
 	aq->irq = pci_irq_vector(ctrl->pdev, 0);
-	ret = request_irq(aq->irq, rnv_irq, IRQF_SHARED, "rocknvme-admin", aq);
+	ret = request_irq(aq->irq, rnv_irq, IRQF_SHARED, aq->irq_name, aq);
 	if (ret) {
 		aq->irq = -1;
 		pci_free_irq_vectors(ctrl->pdev);
@@ -260,12 +265,19 @@ static int rnv_setup_io(struct rnv_ctrl *ctrl)
 	unsigned int qid;
 	int n, ret;
 
+	int irq_n, poll_n;
+
 	n = rnv_negotiate_queues(ctrl);
 	if (n < 0)
 		return n;
-	n = rnv_io_irq_setup(ctrl, n);
-	if (n < 0)
-		return n;
+	/* Poll queues come out of the grant, but one interrupt queue stays. */
+	poll_n = min_t(int, rnv_poll_queues, n - 1);
+	irq_n = rnv_io_irq_setup(ctrl, n - poll_n);
+	if (irq_n < 0)
+		return irq_n;
+	ctrl->nr_irq_queues = irq_n;
+	ctrl->nr_poll_queues = poll_n;
+	n = irq_n + poll_n;
 	ctrl->nr_io_queues = n;
 	ctrl->io_depth = min_t(u32, rnv_io_queue_depth, NVME_CAP_MQES(ctrl->cap) + 1);
 	for (qid = 1; qid <= n; qid++) {
@@ -276,8 +288,8 @@ static int rnv_setup_io(struct rnv_ctrl *ctrl)
 	ret = rnv_ctrl_create_io_queues(ctrl);
 	if (ret)
 		goto free_queues;
-	dev_info(ctrl->dev, "%u I/O queues of depth %u, %u %s vector%s\n",
-		 n, ctrl->io_depth, ctrl->nr_vectors, ctrl->irq_mode,
+	dev_info(ctrl->dev, "%u I/O queues (%u polled) of depth %u, %u %s vector%s\n",
+		 n, poll_n, ctrl->io_depth, ctrl->nr_vectors, ctrl->irq_mode,
 		 ctrl->nr_vectors > 1 ? "s" : "");
 	return 0;
 
@@ -328,8 +340,9 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* From here on the last put_device() frees ctrl (rnv_ctrl_free). */
 	rnv_chr_init(ctrl);
 	pci_set_drvdata(pdev, ctrl);
-	/* Room for one queue per possible CPU plus admin, whatever is granted. */
-	ctrl->queues = kcalloc(num_possible_cpus() + 1, sizeof(*ctrl->queues), GFP_KERNEL);
+	/* Room for admin plus every I/O queue we will ask for (rnv_negotiate_queues). */
+	ctrl->max_io_queues = (rnv_max_io_queues ?: num_possible_cpus()) + rnv_poll_queues;
+	ctrl->queues = kcalloc(ctrl->max_io_queues + 1, sizeof(*ctrl->queues), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!ctrl->queues)
 		goto put_ctrl;

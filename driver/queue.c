@@ -179,6 +179,17 @@ int rnv_q_reap(struct rnv_queue *q)
 	return found;
 }
 
+/* blk-mq poll for a queue without interrupt (io_uring hipri, REQ_POLLED). */
+int rnv_q_poll(struct rnv_queue *q)
+{
+	int found;
+
+	spin_lock(&q->cq_lock);
+	found = rnv_q_reap(q);
+	spin_unlock(&q->cq_lock);
+	return found;
+}
+
 irqreturn_t rnv_irq(int irq, void *data)
 {
 	struct rnv_queue *q = data;

@@ -55,6 +55,7 @@ struct rnv_queue {
 	u8 cq_phase;
 	bool live;			/* created on the device, accepting I/O */
 	int irq;			/* Linux IRQ number, or -1 when none requested */
+	char irq_name[24];		/* rocknvme<N>q<qid>, as /proc/interrupts shows */
 	spinlock_t cq_lock;		/* reaping from more than the IRQ (timeouts) */
 	u64 submitted;
 	u64 completed;
@@ -116,7 +117,10 @@ struct rnv_ctrl {
 	bool vwc;			/* volatile write cache present */
 	const char *irq_mode;		/* "msix", "msi" or "intx" */
 	unsigned int nr_vectors;
-	unsigned int nr_io_queues;
+	unsigned int max_io_queues;	/* size of queues[] less admin: what we ask for */
+	unsigned int nr_io_queues;	/* irq + poll, as granted */
+	unsigned int nr_irq_queues;	/* 1..nr_irq_queues have interrupts */
+	unsigned int nr_poll_queues;	/* the rest are polled (REQ_POLLED) */
 	struct rnv_queue *queues;	/* [0] admin, [1..nr_io_queues] I/O */
 	struct blk_mq_tag_set admin_set;
 	struct request_queue *admin_q;
@@ -154,6 +158,7 @@ struct rnv_ctrl {
 extern unsigned int rnv_io_queue_depth;
 extern unsigned int rnv_max_io_queues;
 extern unsigned int rnv_io_timeout;
+extern unsigned int rnv_poll_queues;
 
 /* pci.c */
 void rnv_ctrl_free(struct rnv_ctrl *ctrl);
@@ -202,6 +207,7 @@ void rnv_q_submit(struct rnv_queue *q, struct nvme_command *c, bool ring);
 void rnv_q_ring_sq(struct rnv_queue *q);
 int rnv_q_reap(struct rnv_queue *q);
 irqreturn_t rnv_irq(int irq, void *data);
+int rnv_q_poll(struct rnv_queue *q);
 
 /* prp.c: data mapping into PRP entries and lists */
 int rnv_prp_pools_create(struct rnv_ctrl *ctrl);
