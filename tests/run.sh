@@ -45,6 +45,8 @@ BOOTS=(
 	"arm64-nvmecli TESTS=nvmecli,discard,install DRIVE_OPTS=discard=unmap"
 	"arm64-ns      TESTS=ns NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
+	"arm64-reset   TESTS=reset,poll"
+	"arm64-fewvec  TESTS=params,fio NVME_OPTS=msix_qsize=2 EXTRA_CMDLINE=rnvvectors=2"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
 	"x86           TESTS=bind,fio,ext4 ARCH=x86"
 )
