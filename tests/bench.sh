@@ -17,6 +17,9 @@
 #   BENCH_JOBS=a,b    subset of the jobs (names of fio-jobs/*.fio)
 #   BENCH_AA=job      the A/A control job (default randread-4k-qd1)
 #   BENCH_MEM=N       memory samples per binding (default 3; quick 1; 0 = skip)
+#   BENCH_RNV_OPTS    rocknvme parameters for the rounds, comma-separated (default
+#                     poll_queues=1, so the polled job polls; "" = module defaults)
+#   BENCH_NVME_OPTS   the same for the in-kernel nvme (default poll_queues=1)
 #
 # Numbers are QEMU TCG emulation on this host, not hardware: they compare the two drivers'
 # CPU cost per I/O on identical emulated hardware, and swing from run to run (see the A/A).
@@ -33,6 +36,11 @@ ROUNDS=${ROUNDS:-$([ -n "$QUICK" ] && echo 2 || echo 6)}
 MEMREPS=${BENCH_MEM:-$([ -n "$QUICK" ] && echo 1 || echo 3)}
 JOBS=${BENCH_JOBS:-randread-4k-qd1,randread-4k-qd32x2,randwrite-4k-qd32,seqread-128k-qd8,seqwrite-128k-qd8,randrw70-4k-qd16,randread-4k-qd1-poll}
 AA=${BENCH_AA:-randread-4k-qd1}
+RNV_OPTS=${BENCH_RNV_OPTS-poll_queues=1}
+NVME_OPTS=${BENCH_NVME_OPTS-poll_queues=1}
+case "$RNV_OPTS$NVME_OPTS" in *" "*)
+	echo "[bench] BENCH_RNV_OPTS/BENCH_NVME_OPTS: separate parameters with commas" >&2; exit 2 ;;
+esac
 RESULTS=$RNV_TOP/results
 LOG=$RNV_OUT/vm/bench.log
 PY=/usr/bin/python3
@@ -52,7 +60,8 @@ TIMEOUT=$((estimate * 2 + 300))
 mkdir -p "$RNV_OUT/vm" "$RESULTS"
 echo "[bench] $([ -n "$QUICK" ] && echo "quick (BENCH_QUICK=1)" || echo full) run:" \
 	"$ROUNDS rounds x ${#joblist[@]} jobs x 2 drivers + A/A ($AA), ${RUNTIME} s each" \
-	"= $runs fio runs; about $((estimate / 60 + 1)) min of guest time"
+	"= $runs fio runs; about $((estimate / 60 + 1)) min of guest time;" \
+	"module options: rocknvme ${RNV_OPTS:-(defaults)}, nvme ${NVME_OPTS:-(defaults)}"
 echo "[bench] building rocknvme.ko for arm64 ..."
 make -C "$RNV_TOP" --no-print-directory ARCH=arm64 >"$RNV_OUT/bench-build.log" 2>&1 ||
 	{ tail -n 20 "$RNV_OUT/bench-build.log"; exit 1; }
@@ -69,9 +78,11 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 stat_start=$(head -n1 /proc/stat)
 echo "[bench] booting the arm64 guest (TCG; progress below, console in ${LOG#"$RNV_TOP"/}) ..."
 vm_ok=1
+guest_knobs="rnvbruntime=$RUNTIME rnvbrounds=$ROUNDS rnvbmem=$MEMREPS rnvbjobs=$JOBS rnvbaa=$AA"
+guest_knobs+=" rnvbrnvopts=${RNV_OPTS:-none} rnvbnvmeopts=${NVME_OPTS:-none}"
 SHOW=1 bash "$RNV_TOP/tests/lib/runvm.sh" NAME=bench TESTS=bench ARCH=arm64 SMMU=0 CPUS=2 \
 	MEM=1G DISK_SIZE=2G TIMEOUT="$TIMEOUT" \
-	EXTRA_CMDLINE="rnvbruntime=$RUNTIME rnvbrounds=$ROUNDS rnvbmem=$MEMREPS rnvbjobs=$JOBS rnvbaa=$AA" \
+	EXTRA_CMDLINE="$guest_knobs" \
 	>"$RNV_OUT/vm/bench-results.txt" || vm_ok=0
 cat "$RNV_OUT/vm/bench-results.txt"
 elapsed=$(($(date +%s) - start))
@@ -88,6 +99,7 @@ report_ok=1
 	--abi "$ABI" --qemu "$(qemu-system-aarch64 --version | head -n1)" \
 	--date "$start_date" --elapsed "$elapsed" --mode "$([ -n "$QUICK" ] && echo quick || echo full)" \
 	--runtime "$RUNTIME" --rounds "$ROUNDS" --aa "$AA" \
+	--opts "rocknvme ${RNV_OPTS:-(defaults)}, nvme ${NVME_OPTS:-(defaults)}" \
 	--load "$load_start / $(cut -d' ' -f1-3 /proc/loadavg)" --hoststat "$hoststat" \
 	--git "$(git -C "$RNV_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 	--rocknvme-ko "$RNV_OUT/rocknvme-arm64.ko" --kmods "$KMODS" || report_ok=0

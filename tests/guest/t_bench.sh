@@ -6,20 +6,25 @@
 #   1. facts about each binding (queues, hctx types, io_poll, IRQ mode)    RNV-BENCH-INFO
 #   2. memory taken by a binding: free pages (buddy + per-CPU lists, after drop_caches and
 #      vmstat refresh) unbound vs bound; per extra I/O queue pair from a second binding with
-#      one more queue (rocknvme max_io_queues=1 vs one per CPU; nvme write_queues=1 vs 0)
-#   3. prefill: fio-jobs/prefill.fio writes the 1 GiB region once, so reads hit data
+#      one more queue (rocknvme max_io_queues=1 vs one per CPU; nvme write_queues=1 vs 0).
+#      Steps 1 and 2 use both modules' default parameters.
+#   3. both modules reloaded with the bench options (default: poll_queues=1 for each, so
+#      the polled job really polls; the other jobs use the interrupt queues as before);
+#      prefill: fio-jobs/prefill.fio writes the 1 GiB region once, so reads hit data
 #   4. rounds: for every job, rocknvme (A) and nvme (B) back to back, the order alternating
 #      per round and per job (ABBA); plus an A/A control job, nvme in both slots, rebound
 #      between slots exactly like an A/B pair
 # Each fio result (--output-format=json) is printed whole between
 #   RNV-BENCH-BEGIN job=J set=ab|aa slot=A|B driver=D round=R seq=N
-#   RNV-BENCH-END ... rc=RC sha256=HASH
+#   RNV-BENCH-END ... rc=RC irqs=N sha256=HASH     (N: the driver's I/O queue interrupts)
 # lines for the host to cut out of the console log; progress goes out as RNV-SHOW lines.
 #
 # Knobs (kernel command line, from tests/bench.sh):
 #   rnvbruntime  seconds per fio run (default 10)     rnvbrounds  rounds (default 4)
 #   rnvbjobs     comma list of fio-jobs/ names        rnvbaa      the A/A control job
 #   rnvbmem      memory samples per binding (0 = skip the memory step, default 3)
+#   rnvbrnvopts rnvbnvmeopts   module parameters for the rounds, comma-separated
+#                (default poll_queues=1 each; "none" = the module defaults)
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /tests/lib.sh
@@ -30,6 +35,10 @@ ROUNDS=${rnvbrounds:-4}
 BJOBS=${rnvbjobs:-randread-4k-qd1,randread-4k-qd32x2,randwrite-4k-qd32,seqread-128k-qd8,seqwrite-128k-qd8,randrw70-4k-qd16,randread-4k-qd1-poll}
 AA_JOB=${rnvbaa:-randread-4k-qd1}
 MEMREPS=${rnvbmem:-3}
+RNV_OPTS=${rnvbrnvopts:-poll_queues=1}
+NVME_OPTS=${rnvbnvmeopts:-poll_queues=1}
+[ "$RNV_OPTS" = none ] && RNV_OPTS=""
+[ "$NVME_OPTS" = none ] && NVME_OPTS=""
 DRV_A=rocknvme
 DRV_B=nvme
 export RUNTIME
@@ -198,6 +207,12 @@ reload() {
 	fi
 }
 
+# irq_count DRV: interrupts so far on DRV's I/O queue vectors (named DRV<N>q<M>, M > 0).
+irq_count() {
+	awk -v re="^$1[0-9]+q[1-9][0-9]*\$" 'NR == 1 { n = NF; next }
+		$NF ~ re { for (i = 2; i <= n + 1; i++) s += $i } END { print s + 0 }' /proc/interrupts
+}
+
 # progress_line FILE: IOPS, MB/s and mean completion latency of a fio json, read and write
 # together (awk on fio's fixed layout; the host parses the json properly).
 progress_line() {
@@ -219,28 +234,30 @@ FAILED_RUNS=0
 FAILED_POLL=""
 # measure JOB SET SLOT DRV ROUND [force]: one fio run, its json printed between markers.
 measure() {
-	local job=$1 set=$2 slot=$3 drv=$4 round=$5 force=${6:-} rc sum tag eta
+	local job=$1 set=$2 slot=$3 drv=$4 round=$5 force=${6:-} rc sum tag eta irq0 irqs
 	SEQ=$((SEQ + 1))
 	tag="job=$job set=$set slot=$slot driver=$drv round=$round seq=$SEQ"
 	if bind_to "$drv" "$force"; then
 		tag+=" disk=${DISK#/dev/}"
 	else
 		echo "RNV-BENCH-BEGIN $tag"
-		echo "RNV-BENCH-END $tag rc=bind sha256=-"
+		echo "RNV-BENCH-END $tag rc=bind irqs=0 sha256=-"
 		FAILED_RUNS=$((FAILED_RUNS + 1))
 		return 1
 	fi
 	export DISK
 	rm -f /tmp/bench.json
+	irq0=$(irq_count "$drv")
 	fio --eta=never --output-format=json --output=/tmp/bench.json "$JOBDIR/$job.fio" \
 		2>/tmp/bench.err
 	rc=$?
+	irqs=$(($(irq_count "$drv") - irq0))
 	[ -f /tmp/bench.json ] || : >/tmp/bench.json
 	[ -s /tmp/bench.err ] && sed "s/^/RNV-BENCH-ERR seq=$SEQ /" /tmp/bench.err
 	sum=$(sha256sum </tmp/bench.json | cut -d' ' -f1)
 	echo "RNV-BENCH-BEGIN $tag"
 	cat /tmp/bench.json
-	echo "RNV-BENCH-END $tag rc=$rc sha256=$sum"
+	echo "RNV-BENCH-END $tag rc=$rc irqs=$irqs sha256=$sum"
 	eta=$((($(date +%s) - T0) * (TOTAL - SEQ) / SEQ))
 	if [ "$rc" = 0 ]; then
 		show "$(printf '[%2d/%d] round %d/%d %-20s %s %-8s %s  (%d:%02d left)' "$SEQ" "$TOTAL" \
@@ -294,8 +311,29 @@ if [ "$MEMREPS" -gt 0 ]; then
 	reload nvme
 fi
 
-# --- 3. prefill -----------------------------------------------------------------------
+# --- 3. the bench options, prefill ---------------------------------------------------
+# load_opts MODULE OPTS: reload with OPTS (commas -> spaces); on failure (a driver without
+# that parameter) fall back to the defaults and say so.
+load_opts() {
+	local m=$1 opts=$2 out
+	[ -n "$opts" ] || return 0
+	unbind_all
+	"$RMMOD" "$m" 2>/dev/null
+	# shellcheck disable=SC2086 # one word per parameter
+	if out=$("$MODPROBE" "$m" ${opts//,/ } 2>&1); then
+		info "opts module=$m applied=$opts"
+	else
+		info "opts module=$m failed=$opts"
+		show "WARNING: $m does not take '$opts' ($out); the rounds run it with its defaults"
+		out=$("$MODPROBE" "$m" 2>&1) || { fail bench-setup "modprobe $m: $out"; exit 0; }
+	fi
+}
+load_opts rocknvme "$RNV_OPTS"
+load_opts nvme "$NVME_OPTS"
+bind_to $DRV_A || exit 0
+binding_facts $DRV_A "$DRV_A-bench"
 bind_to $DRV_B || exit 0
+binding_facts $DRV_B "$DRV_B-bench"
 start=$(date +%s)
 show "prefill: writing the 1 GiB region once through $DRV_B ($DISK)"
 if ! out=$(fio --eta=never --output-format=terse "$JOBDIR/prefill.fio" 2>&1); then

@@ -47,6 +47,7 @@ def parse_log(path):
                 if line.startswith("RNV-BENCH-END "):
                     end = kv(line[len("RNV-BENCH-END "):])
                     cur["rc"] = end.get("rc", "?")
+                    cur["irqs"] = int(end["irqs"]) if end.get("irqs", "").isdigit() else None
                     text = "".join(l + "\n" for l in cur.pop("lines"))
                     cur["sha256_ok"] = (end.get("sha256") ==
                                         hashlib.sha256(text.encode()).hexdigest())
@@ -159,7 +160,7 @@ def module_sizes(rocknvme_ko, kmods):
 def main():
     ap = argparse.ArgumentParser()
     for a in ("log", "out", "abi", "qemu", "date", "elapsed", "mode", "runtime", "rounds",
-              "aa", "load", "hoststat", "git", "rocknvme-ko", "kmods"):
+              "aa", "load", "hoststat", "opts", "git", "rocknvme-ko", "kmods"):
         ap.add_argument("--" + a, default="")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -178,6 +179,16 @@ def main():
             r["parse_error"] = str(e)
         if r["fio"] is not None:
             r["m"] = metrics(r["fio"])
+            # Interrupts on the driver's I/O vectors per I/O. They were counted over the whole
+            # fio run, ramp included, while fio's totals leave the ramp out: add the ramp's
+            # I/Os at the measured rate.
+            try:
+                ramp = float(r["fio"].get("global options", {}).get("ramp_time", 0))
+            except ValueError:
+                ramp = 0.0
+            ios = r["m"]["ios"] + r["m"]["iops"] * ramp
+            if r.get("irqs") is not None and ios:
+                r["m"]["irq_per_io"] = r["irqs"] / ios
         ok = r["fio"] is not None and r["rc"] == "0" and not r["m"]["error"]
         r["ok"] = ok
         if not ok:
@@ -194,9 +205,9 @@ def main():
     def summary(rs):
         ms = [r["m"] for r in rs]
         s = {"rounds": len(ms)}
-        for k in ("iops", "mbs", "clat_mean_us"):
-            vals = [m[k] for m in ms]
-            s[k] = {"median": med(vals), "min": spread(vals)[0], "max": spread(vals)[1]}
+        for k in ("iops", "mbs", "clat_mean_us", "irq_per_io"):
+            vals = [m[k] for m in ms if k in m]
+            s[k] = {"median": med(vals), "min": min(vals), "max": max(vals)} if vals else None
         for d in ("read", "write"):
             vals = [m["p99_us"][d] for m in ms if d in m["p99_us"]]
             if vals:
@@ -218,16 +229,27 @@ def main():
         ra, rb = sel(job, "ab", DRV_A), sel(job, "ab", DRV_B)
         sa, sb = summary(ra), summary(rb)
         pr = paired(ra, rb)
-        ratio = sa["iops"]["median"] / sb["iops"]["median"] if sb["iops"]["median"] else 0
+        ratio = (sa["iops"]["median"] / sb["iops"]["median"]
+                 if sa["iops"] and sb["iops"] and sb["iops"]["median"] else 0)
         table.append({"job": job, "set": "ab", "a": DRV_A, "b": DRV_B, "sa": sa, "sb": sb,
                       "ratio": ratio, "paired": pr})
+
+    def table_irq(job, drv):
+        for t in table:
+            if t["job"] == job:
+                s_ = t["sa"] if t["a"] == drv else t["sb"]
+                if s_["rounds"] and s_["irq_per_io"]:
+                    return f"{s_['irq_per_io']['median']:.2f}"
+        return "?"
+
     aa = None
     if args.aa:
         ra, rb = sel(args.aa, "aa", slot="B"), sel(args.aa, "aa", slot="A")
         if ra or rb:
             sa, sb = summary(ra), summary(rb)
             pr = paired(ra, rb)
-            ratio = sa["iops"]["median"] / sb["iops"]["median"] if sb["iops"]["median"] else 0
+            ratio = (sa["iops"]["median"] / sb["iops"]["median"]
+                     if sa["iops"] and sb["iops"] and sb["iops"]["median"] else 0)
             aa = {"job": args.aa, "set": "aa", "a": "nvme (slot B)", "b": "nvme (slot A)",
                   "sa": sa, "sb": sb, "ratio": ratio, "paired": pr}
     issue5 = None
@@ -307,11 +329,13 @@ def main():
              "Medians over rounds, [min-max] over rounds; the ratio is rocknvme/nvme of the "
              "median IOPS with [min-max] of the per-round paired ratios; \"paired\" is the "
              "median of those per-round ratios (robust to slow drift). Latency is fio's "
-             "completion latency (clat). The 1 GiB region was written once before the rounds.")
+             "completion latency (clat); IRQ/IO: interrupts on the driver's I/O queue vectors "
+             "per I/O, over the whole run including the ramp (~0: completions were polled). The 1 GiB region was written once "
+             f"before the rounds. Module options in the rounds: {args.opts or '?'}.")
     L.append("")
     L.append("| job | driver | n | IOPS median [min-max] | MB/s | mean clat us | p99 clat us "
-             "| IOPS ratio [paired min-max] | paired |")
-    L.append("|---|---|---|---|---|---|---|---|---|")
+             "| IRQ/IO | IOPS ratio [paired min-max] | paired |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
 
     def p99s(s):
         parts = []
@@ -324,11 +348,12 @@ def main():
 
     def row(label, drv, s, ratio_txt):
         if not s["rounds"]:
-            return f"| {label} | {drv} | 0 | no result | | | | {ratio_txt or ' |'} |"
+            return f"| {label} | {drv} | 0 | no result | | | | | {ratio_txt} |"
         i = s["iops"]
+        irq = f"{s['irq_per_io']['median']:.2f}" if s["irq_per_io"] else "-"
         return (f"| {label} | {drv} | {s['rounds']} | {fmt_n(i['median'])} "
                 f"[{fmt_n(i['min'])}-{fmt_n(i['max'])}] | {fmt_n(s['mbs']['median'])} | "
-                f"{fmt_n(s['clat_mean_us']['median'])} | {p99s(s)} | {ratio_txt} |")
+                f"{fmt_n(s['clat_mean_us']['median'])} | {p99s(s)} | {irq} | {ratio_txt} |")
 
     def ratio_txt(t, prefix=""):
         if not t["paired"]:
@@ -351,7 +376,8 @@ def main():
                  "1.0 is not a measured difference.")
     if issue5:
         lo, hi = spread(issue5["paired"])
-        pq = bindings.get("rocknvme-default", {})
+        pq = bindings.get("rocknvme-bench", bindings.get("rocknvme-default", {}))
+        pirq = table_irq(POLL_JOB, DRV_A)
         L.append("")
         L.append(f"Issue 5, polled QD1 goal (>= 1.10): rocknvme {POLL_JOB} (io_uring, hipri) "
                  f"{issue5['rocknvme_poll_iops']:.0f} IOPS, mean clat "
@@ -361,7 +387,11 @@ def main():
                  f"[paired {lo:.3f}-{hi:.3f}, paired median {med(issue5['paired']):.3f}] -> goal "
                  f"{'met' if issue5['ratio'] >= 1.10 else 'NOT met'} in this run (compare with "
                  "the A/A noise floor before reading anything into it).")
-        if pq.get("io_poll") != "1":
+        if pq.get("io_poll") == "1":
+            L.append(f"rocknvme ran with a poll queue (io_poll=1, hctx types "
+                     f"{pq.get('hctx_types', '?')}); its polled job took {pirq} interrupts per "
+                     "I/O on the I/O vectors (~0: the completions were reaped by polling).")
+        else:
             L.append(f"rocknvme has no poll queues (io_poll={pq.get('io_poll', '?')}, hctx types "
                      f"{pq.get('hctx_types', '?')}): the kernel dropped the polled flag and the "
                      "I/O completed by interrupt while fio spun on the completion queue, so this "
@@ -447,6 +477,8 @@ def main():
                  "but the partition scan: pools that grow under load (PRP list pages) are not "
                  "in it. Median of the samples after one warm-up bind. Page-granular and noisy "
                  "to a few tens of KiB; a difference, not an allocation trace.")
+        L.append("")
+        L.append("Both modules with their default parameters here (no poll queues).")
         L.append("")
         L.append("| config | I/O queue pairs (hctx) | KiB held (median) | samples |")
         L.append("|---|---|---|---|")
