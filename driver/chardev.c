@@ -121,6 +121,12 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 	if (admin) {
 		rq_q = ctrl->admin_q;
 	} else if (ns) {
+		/* I/O through a disk node may only address that namespace. */
+		if (pc.nsid != ns->nsid) {
+			dev_dbg(ctrl->dev, "I/O passthrough nsid %u on namespace %u's node\n",
+				pc.nsid, ns->nsid);
+			return -EINVAL;
+		}
 		rq_q = ns->disk->queue;
 	} else {
 		/* I/O on the controller node: the namespace named by nsid. */

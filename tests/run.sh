@@ -9,12 +9,14 @@
 #   ONLY=<substring>  run only the boots whose name contains it (e.g. ONLY=x86, ONLY=smmu)
 #   DRIVER=nvme       run the whole suite against the in-kernel nvme driver (no module build)
 #   DRIVER=rocknvme   (default) build and test our module
+#   SOAK_SECONDS=N    how long arm64-soak's mixed I/O under resets runs (default 300)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
 DRIVER=${DRIVER:-rocknvme}
 ONLY=${ONLY:-}
+SOAK_SECONDS=${SOAK_SECONDS:-300}
 export DRIVER
 mkdir -p "$RNV_OUT/vm"
 # Every result line of this run; kept as build/vm/results.txt at the end.
@@ -46,8 +48,11 @@ BOOTS=(
 	"arm64-ns      TESTS=ns NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
 	"arm64-reset   TESTS=reset,poll"
+	"arm64-hotplug TESTS=hotplug NVME_LAYOUT=hotplug"
 	"arm64-fewvec  TESTS=params,fio NVME_OPTS=msix_qsize=2 EXTRA_CMDLINE=rnvvectors=2"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
+	"arm64-fuzz    TESTS=fuzz"
+	"arm64-soak    TESTS=soak EXTRA_CMDLINE=rnvsoak=$SOAK_SECONDS TIMEOUT=$((SOAK_SECONDS + 600))"
 	"x86           TESTS=bind,fio,ext4 ARCH=x86"
 )
 

@@ -13,6 +13,8 @@
 #   DRIVE_OPTS    extra -drive options for the disk(s), e.g. discard=unmap (QEMU then punches
 #                 holes for Dataset Management deallocate, so deallocated blocks read zero)
 #   NVME_LAYOUT   "" (default): one controller, its namespace 1 on the disk.
+#                 hotplug: the controller behind a pcie-root-port, with a QEMU monitor that
+#                 obeys the guest's "RNV-HOTPLUG del|add" console lines.
 #                 subsys2ns: an nvme-subsys with the controller (serial RNV0001, NVME_OPTS)
 #                 and two namespaces: nsid 1 attached (DISK_SIZE), nsid 2 created detached
 #                 (NS2_SIZE, default 256M) for Namespace Attachment tests. The guest gets
@@ -103,6 +105,15 @@ subsys2ns)
 		-drive "$(drive d0 disk.raw)" -device "nvme-ns,drive=d0,bus=ctrl0,nsid=1"
 		-drive "$(drive d1 ns2.raw)" -device "nvme-ns,drive=d1,bus=ctrl0,nsid=2,detached=true")
 	;;
+hotplug)
+	# Behind a PCIe root port, so the QEMU monitor can unplug and re-plug it while the guest
+	# runs (guest asks with "RNV-HOTPLUG del|add" lines, see watch_hotplug). -blockdev keeps
+	# the disk image alive across device_del, which would auto-delete a -drive.
+	NVME_ARGS=(-blockdev "driver=file,filename=$RUNDIR/disk.raw,node-name=d0"
+		-device pcie-root-port,id=rp0,chassis=1,slot=1
+		-device "nvme,id=nvme0,serial=RNV0001,drive=d0,bus=rp0${NVME_OPTS:+,$NVME_OPTS}"
+		-monitor "unix:$RUNDIR/mon.sock,server=on,wait=off")
+	;;
 *) echo "unknown NVME_LAYOUT $NVME_LAYOUT" >&2; exit 2 ;;
 esac
 case $ARCH in
@@ -120,6 +131,54 @@ x86)
 *) echo "unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
 QEMU+=(-smp "$CPUS" -m "$MEM" -nographic -no-reboot -initrd "$INITRD" "${NVME_ARGS[@]}")
+
+# monitor CMD: one human-monitor command to the running QEMU; prints its reply.
+monitor() {
+	python3 - "$RUNDIR/mon.sock" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+s.sendall((sys.argv[2] + "\n").encode())
+time.sleep(1)
+try:
+    out = s.recv(65536).decode(errors="replace")
+except OSError:
+    out = ""
+# The monitor echoes the command among escape sequences: keep its reply lines.
+for line in out.splitlines():
+    line = line.strip()
+    if line and "QEMU" not in line and "(qemu)" not in line:
+        print(line)
+s.close()
+PY
+}
+
+# watch_hotplug: follow the console and turn the guest's requests into monitor commands.
+watch_hotplug() {
+	tail -n +1 -F "$LOG" 2>/dev/null | while IFS= read -r line; do
+		case $line in
+		"RNV-HOTPLUG del"*)
+			progress "monitor: device_del nvme0"
+			monitor "device_del nvme0" ;;
+		"RNV-HOTPLUG add"*)
+			# QEMU finishes device_del (frees the id and the disk) only after the guest powered the
+			# slot off: until then device_add fails; retry.
+			for ((i = 0; i < 20; i++)); do
+				reply=$(monitor "device_add nvme,id=nvme0,serial=RNV0001,drive=d0,bus=rp0${NVME_OPTS:+,$NVME_OPTS}")
+				[[ $reply == *Error* ]] || break
+				sleep 2
+			done
+			progress "monitor: device_add nvme after $i retries: ${reply:-ok}" ;;
+		esac
+	done
+}
+if [ "$NVME_LAYOUT" = hotplug ]; then
+	: >"$LOG"
+	watch_hotplug >/dev/null &
+	WATCHER=$!
+	trap 'pkill -P "$WATCHER" 2>/dev/null; kill "$WATCHER" 2>/dev/null; mv -f "$LOG" "$FINAL_LOG" 2>/dev/null; rm -rf "$RUNDIR"' EXIT
+fi
 
 progress "booting: ${QEMU[*]}"
 start=$(date +%s)
