@@ -101,10 +101,24 @@ fi
 if [[ host-pkg == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/pkg/test-packaging.sh" ]; then
 	bash "$RNV_TOP/tests/pkg/test-packaging.sh" | sed -u 's/^/[host-pkg] /' | tee -a "$RESULTS" || true
 fi
+if [[ host-lint == *"$ONLY"* ]] && [ "$DRIVER" = rocknvme ]; then
+	# checkpatch --strict, W=1 and sparse on both arches: CI holds the code to them.
+	bash "$RNV_TOP/tests/lint.sh" 2>&1 | grep '^RNV-RESULT' | sed -u 's/^/[host-lint] /' |
+		tee -a "$RESULTS" || true
+fi
 for row in "${selected[@]}"; do
 	read -ra f <<<"$row"
 	boot "${f[@]}"
 done
+if [[ bench-smoke == *"$ONLY"* ]] && [ "$DRIVER" = rocknvme ]; then
+	# make bench must run from a fresh clone (it only has to finish here, not win).
+	if BENCH_QUICK=1 bash "$RNV_TOP/tests/bench.sh" >"$RNV_OUT/vm/bench-smoke.log" 2>&1 &&
+		[ -s "$RNV_TOP/results/bench.md" ] && [ -s "$RNV_TOP/results/bench.png" ]; then
+		echo "RNV-RESULT PASS bench-smoke BENCH_QUICK=1 make bench wrote results/bench.{json,md,png}"
+	else
+		echo "RNV-RESULT FAIL bench-smoke BENCH_QUICK=1 make bench failed: $(tail -n 2 "$RNV_OUT/vm/bench-smoke.log")"
+	fi | tee -a "$RESULTS"
+fi
 
 echo "Boot timings (wall clock, TCG, driver $DRIVER):"
 for t in "${TIMINGS[@]}"; do echo "  $t"; done
