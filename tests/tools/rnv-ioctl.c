@@ -861,7 +861,10 @@ static int run_unpriv(const char *ctrl_path, const char *disk_path)
  *   in the buffer's own page, or at PRP2 = 0). Get Log Page, Directive Receive,
  *   Reservation Report, I/O Management Receive, Zone Management Receive: NUMD fits
  *   data_len; Security Receive: the allocation length does. (Identify returns 4 KiB: a
- *   smaller buffer's page takes it, or its remainder goes to PRP2 = 0.)
+ *   smaller buffer's page takes it, or its remainder goes to PRP2 = 0. A buffer larger
+ *   than what the command transfers is legitimate and is sent: the controller sizes
+ *   PRP2's role by its own transfer, so a driver that built a PRP list for the larger
+ *   data_len must cope with PRP2 being taken as a data page.)
  * Media writes (Write, Write Uncorrectable, Write Zeroes, Zone Append, Copy's
  * destination) start at or beyond FZ_PROTECT, so the data test after the fuzz uses
  * blocks no fuzz write touched (Dataset Management and Copy source ranges are random
