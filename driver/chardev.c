@@ -70,8 +70,13 @@ static int rnv_user_cmd(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 	ret = cmd->status;
 	if (result)
 		*result = le64_to_cpu(cmd->result.u64);
-	if (bio)
-		blk_rq_unmap_user(bio);
+	/* A bounced buffer is copied back here: its EFAULT must reach the caller. */
+	if (bio) {
+		int uret = blk_rq_unmap_user(bio);
+
+		if (uret && ret >= 0)
+			ret = uret;
+	}
 free_req:
 	blk_mq_free_request(req);
 	return ret;
@@ -115,7 +120,8 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 		return -EINVAL;
 	}
 	if (admin && rnv_admin_opcode_reserved(pc.opcode)) {
-		dev_warn(ctrl->dev, "admin opcode %#x is reserved for the driver\n", pc.opcode);
+		dev_warn_ratelimited(ctrl->dev, "admin opcode %#x is reserved for the driver\n",
+				     pc.opcode);
 		return -EPERM;
 	}
 	if (admin) {

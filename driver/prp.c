@@ -126,7 +126,13 @@ static blk_status_t rnv_prp_fill(struct rnv_ctrl *ctrl, struct request *req)
 	}
 
 	nprps = DIV_ROUND_UP(len, ps);
-	cmd->prp_small = nprps <= RNV_SMALL_POOL_SIZE / sizeof(__le64);
+	/*
+	 * A passthrough data_len may exceed what the command transfers; the
+	 * controller then reads PRP2 as a data page and writes through it. A
+	 * page-sized list keeps such a write inside memory this command owns.
+	 */
+	cmd->prp_small = nprps <= RNV_SMALL_POOL_SIZE / sizeof(__le64) &&
+			 !blk_rq_is_passthrough(req);
 	pool = cmd->prp_small ? ctrl->prp_small_pool : ctrl->prp_page_pool;
 	list = rnv_prp_list_next(ctrl, cmd, pool);
 	if (!list)
