@@ -51,6 +51,7 @@ BOOTS=(
 	"arm64-hotplug TESTS=hotplug NVME_LAYOUT=hotplug"
 	"arm64-fewvec  TESTS=params,fio NVME_OPTS=msix_qsize=2 EXTRA_CMDLINE=rnvvectors=2"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
+	"arm64-fuzz    TESTS=fuzz EXTRA_CMDLINE=rnvseed=1795647579"
 	"arm64-soak    TESTS=soak EXTRA_CMDLINE=rnvsoak=$SOAK_SECONDS TIMEOUT=$((SOAK_SECONDS + 600))"
 	"x86           TESTS=bind,fio,ext4 ARCH=x86"
 )
