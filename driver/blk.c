@@ -109,6 +109,7 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	cmd->q = q;
 	cmd->status = -EIO;
+	cmd->held = false;
 	cmd->nents = 0;
 	cmd->bvec_len = 0;
 	cmd->prp_pages = 0;

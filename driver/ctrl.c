@@ -127,6 +127,30 @@ int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
 	return min3(want, (result & 0xffff) + 1, (result >> 16) + 1);
 }
 
+/*
+ * Optional features, set after every enable (probe and reset), before the
+ * I/O queues exist. Neither is needed for correct I/O, so a controller that
+ * refuses one is logged and used without it.
+ */
+void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl)
+{
+	u32 coalesce = rnv_irq_coalesce_thr | rnv_irq_coalesce_time << 8;
+	int ret;
+
+	rnv_dbbuf_config(ctrl);
+	/*
+	 * Interrupt Coalescing (NVMe 2.0 §5.27.1.9): one interrupt per
+	 * THR + 1 completions or per TIME * 100 us, whichever comes first.
+	 * It trades latency for CPU time, so it is off unless asked for.
+	 */
+	if (!coalesce)
+		return;
+	ret = rnv_set_features(ctrl, NVME_FEAT_IRQ_COALESCE, coalesce, NULL);
+	if (ret)
+		dev_warn(ctrl->dev, "interrupt coalescing %#x refused: %s (%d)\n", coalesce,
+			 ret > 0 ? rnv_status_str(ret) : "host error", ret);
+}
+
 static int rnv_delete_queue(struct rnv_ctrl *ctrl, u8 opcode, u16 qid)
 {
 	struct nvme_command c = { };

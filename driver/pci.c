@@ -70,6 +70,26 @@ unsigned int rnv_io_timeout = 30;
 module_param_cb(io_timeout, &rnv_timeout_ops, &rnv_io_timeout, 0444);
 MODULE_PARM_DESC(io_timeout, "seconds before an I/O command is aborted, then reset (1..255)");
 
+static int rnv_byte_set(const char *val, const struct kernel_param *kp)
+{
+	return rnv_param_set_range(val, kp, 0, 255);
+}
+
+static const struct kernel_param_ops rnv_byte_ops = {
+	.set = rnv_byte_set,
+	.get = param_get_uint,
+};
+
+unsigned int rnv_irq_coalesce_time;
+module_param_cb(irq_coalesce_time, &rnv_byte_ops, &rnv_irq_coalesce_time, 0444);
+MODULE_PARM_DESC(irq_coalesce_time,
+		 "interrupt coalescing time in 100 us units, 0..255 (0 with thr 0 = off)");
+
+unsigned int rnv_irq_coalesce_thr;
+module_param_cb(irq_coalesce_thr, &rnv_byte_ops, &rnv_irq_coalesce_thr, 0444);
+MODULE_PARM_DESC(irq_coalesce_thr,
+		 "interrupt coalescing threshold: completions per interrupt less one, 0..255");
+
 static DEFINE_IDA(rnv_instance_ida);
 
 /* BAR 0, DMA mask, and the capability registers. */
@@ -331,6 +351,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&ctrl->ns_lock);
 	rnv_ctrl_init_recovery(ctrl);
 	rnv_events_init(ctrl);
+	rnv_fault_init(ctrl);
 	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
 	if (ret < 0) {
 		kfree(ctrl);
@@ -379,6 +400,8 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto destroy_pools;
 	rnv_queue_set_dma_limits(ctrl, ctrl->admin_q);
+	rnv_dbbuf_alloc(ctrl);
+	rnv_ctrl_set_optional_features(ctrl);
 	ret = rnv_setup_io(ctrl);
 	if (ret)
 		goto destroy_pools;
@@ -410,6 +433,7 @@ destroy_admin_set:
 disable:
 	ctrl->queues[0].live = false;
 	rnv_ctrl_disable(ctrl);
+	rnv_dbbuf_free(ctrl);
 free_irq:
 	rnv_admin_irq_free(ctrl);
 free_admin_q:
@@ -439,11 +463,13 @@ static void rnv_remove(struct pci_dev *pdev)
 	rnv_change_state(ctrl, RNV_DELETING);
 	rnv_events_stop(ctrl);
 	rnv_ns_remove_all(ctrl);
+	rnv_fault_stop(ctrl);
 	rnv_io_set_destroy(ctrl);
 	rnv_teardown_io(ctrl);
 	rnv_prp_pools_destroy(ctrl);
 	rnv_admin_set_destroy(ctrl);
 	rnv_ctrl_shutdown(ctrl);
+	rnv_dbbuf_free(ctrl);
 	rnv_admin_irq_free(ctrl);
 	ctrl->queues[0].live = false;
 	rnv_q_free(ctrl, 0);
@@ -460,6 +486,19 @@ static void rnv_shutdown(struct pci_dev *pdev)
 	rnv_ctrl_shutdown(ctrl);
 }
 
+static int rnv_pm_suspend(struct device *dev)
+{
+	return rnv_ctrl_suspend(dev_get_drvdata(dev));
+}
+
+static int rnv_pm_resume(struct device *dev)
+{
+	return rnv_ctrl_resume(dev_get_drvdata(dev));
+}
+
+/* The same pair for every system sleep transition, hibernation included. */
+static DEFINE_SIMPLE_DEV_PM_OPS(rnv_pm_ops, rnv_pm_suspend, rnv_pm_resume);
+
 static const struct pci_device_id rnv_ids[] = {
 	{ PCI_DEVICE_CLASS(PCI_CLASS_STORAGE_EXPRESS, 0xffffff) },
 	{ }
@@ -472,6 +511,7 @@ static struct pci_driver rnv_driver = {
 	.probe		= rnv_probe,
 	.remove		= rnv_remove,
 	.shutdown	= rnv_shutdown,
+	.driver.pm	= pm_sleep_ptr(&rnv_pm_ops),
 };
 
 static int __init rnv_init(void)

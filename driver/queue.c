@@ -68,6 +68,7 @@ void rnv_q_init(struct rnv_queue *q)
 	/* NVMe 2.0 §4.2.4: the device writes phase 1 on its first pass. */
 	q->cq_phase = 1;
 	memset(q->cqes, 0, q->depth * sizeof(*q->cqes));
+	rnv_dbbuf_init_queue(q);
 	/*
 	 * DMA: the zeroed CQ must be visible before the device can post to it;
 	 * the queue-creation command reaches the device through a writel, which
@@ -85,7 +86,10 @@ static void rnv_q_write_sq_db(struct rnv_queue *q)
 	 * DMA: writel() orders all earlier normal-memory stores (the SQE in the
 	 * coherent ring) before the MMIO store, so no explicit wmb() is needed.
 	 */
-	writel(q->sq_tail, q->sq_db);
+	if (rnv_dbbuf_update(q->sq_tail, q->dbbuf_sq_db, q->dbbuf_sq_ei)) {
+		writel(q->sq_tail, q->sq_db);
+		q->sq_mmio++;
+	}
 	q->last_sq_tail = q->sq_tail;
 }
 
@@ -126,7 +130,6 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe)
 	u16 cid = READ_ONCE(cqe->command_id);
 	struct request *req;
 	struct rnv_cmd *cmd;
-	int status;
 
 	if (unlikely(!q->qid && cid == RNV_AER_CID)) {
 		rnv_aer_complete(q->ctrl, cqe);
@@ -139,12 +142,11 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe)
 		return;
 	}
 	cmd = rnv_cmd(req);
-	status = le16_to_cpu(cqe->status) >> 1;
-	/* Test hook: a dropped completion leaves the request to time out. */
-	if (unlikely(q->qid && rnv_fault_inject(q->ctrl, &status)))
-		return;
-	cmd->status = status;
+	cmd->status = le16_to_cpu(cqe->status) >> 1;
 	cmd->result = cqe->result;
+	/* Test hook: may change the status, drop or hold the completion. */
+	if (unlikely(q->qid && rnv_fault_inject(q->ctrl, req)))
+		return;
 	blk_mq_complete_request(req);
 }
 
@@ -174,7 +176,10 @@ int rnv_q_reap(struct rnv_queue *q)
 	if (found) {
 		q->completed += found;
 		/* The head write releases the slots back to the device. */
-		writel(q->cq_head, q->cq_db);
+		if (rnv_dbbuf_update(q->cq_head, q->dbbuf_cq_db, q->dbbuf_cq_ei)) {
+			writel(q->cq_head, q->cq_db);
+			q->cq_mmio++;
+		}
 	}
 	return found;
 }

@@ -3,7 +3,8 @@
  * Recovery: the controller state machine, the timeout policy (look for a
  * lost interrupt, then Abort, then reset), the reset work that disables the
  * controller and brings it back with outstanding I/O replayed, and killing
- * a controller that cannot come back so that nothing waits for it.
+ * a controller that cannot come back so that nothing waits for it. System
+ * suspend and resume reuse the same stop and restart steps.
  *
  *   NEW --probe ok--> LIVE <--reset done-- RESETTING
  *                      |----reset asked------^  |
@@ -86,7 +87,11 @@ static void rnv_unquiesce_admin(struct rnv_ctrl *ctrl)
 	mutex_unlock(&ctrl->ns_lock);
 }
 
-/* Let I/O flow again, and dispatch what was requeued while stopped. */
+/*
+ * Let I/O flow again, and dispatch what was requeued while stopped. Also
+ * ends a suspend's freeze, for exactly the namespaces it froze: one added
+ * meanwhile was never frozen.
+ */
 static void rnv_unquiesce_io(struct rnv_ctrl *ctrl)
 {
 	struct rnv_ns *ns;
@@ -99,6 +104,35 @@ static void rnv_unquiesce_io(struct rnv_ctrl *ctrl)
 		}
 		ctrl->io_quiesced = false;
 	}
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		if (ns->frozen) {
+			blk_mq_unfreeze_queue(ns->disk->queue);
+			ns->frozen = false;
+		}
+	}
+	mutex_unlock(&ctrl->ns_lock);
+}
+
+/*
+ * Stop new I/O at the block layer's door and wait up to @timeout for what
+ * is in flight to finish, so that a suspend shuts down an idle controller.
+ */
+static void rnv_freeze_io(struct rnv_ctrl *ctrl, unsigned long timeout)
+{
+	struct rnv_ns *ns;
+
+	mutex_lock(&ctrl->ns_lock);
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		blk_freeze_queue_start(ns->disk->queue);
+		ns->frozen = true;
+	}
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		timeout = blk_mq_freeze_queue_wait_timeout(ns->disk->queue, timeout);
+		if (!timeout) {
+			dev_warn(ctrl->dev, "suspend: I/O still in flight; it is replayed after resume\n");
+			break;
+		}
+	}
 	mutex_unlock(&ctrl->ns_lock);
 }
 
@@ -106,7 +140,8 @@ static bool rnv_cancel_rq(struct request *req, void *data)
 {
 	struct rnv_cmd *cmd = rnv_cmd(req);
 
-	if (blk_mq_request_completed(req))
+	/* Finished, or finished by the controller and held back by a test. */
+	if (blk_mq_request_completed(req) || READ_ONCE(cmd->held))
 		return true;
 	cmd->status = *(int *)data;
 	blk_mq_complete_request(req);
@@ -179,6 +214,7 @@ static int rnv_ctrl_restart(struct rnv_ctrl *ctrl)
 			n, ctrl->nr_io_queues);
 		return -EIO;
 	}
+	rnv_ctrl_set_optional_features(ctrl);
 	return rnv_ctrl_create_io_queues(ctrl);
 }
 
@@ -199,26 +235,87 @@ void rnv_ctrl_kill(struct rnv_ctrl *ctrl)
 	rnv_unquiesce_io(ctrl);
 }
 
-static void rnv_reset_work(struct work_struct *work)
+/*
+ * The second half of a reset or a resume: the controller is stopped and
+ * in RESETTING. Bring it back and let I/O flow, or kill it.
+ */
+static int rnv_ctrl_bring_back(struct rnv_ctrl *ctrl, const char *what)
 {
-	struct rnv_ctrl *ctrl = container_of(work, struct rnv_ctrl, reset_work);
 	int ret;
 
-	dev_warn(ctrl->dev, "resetting controller\n");
-	rnv_ctrl_stop(ctrl);
-	/* From here a timeout is one of our own commands: the reset failed. */
+	/* From here a timeout is one of our own commands: the restart failed. */
 	WRITE_ONCE(ctrl->restarting, true);
 	ret = rnv_ctrl_restart(ctrl);
 	WRITE_ONCE(ctrl->restarting, false);
 	if (ret || !rnv_change_state(ctrl, RNV_LIVE)) {
-		dev_err(ctrl->dev, "reset failed (%d): controller is dead\n", ret);
+		dev_err(ctrl->dev, "%s failed (%d): controller is dead\n", what, ret);
 		rnv_ctrl_kill(ctrl);
-		return;
+		return ret ?: -ENODEV;
 	}
-	ctrl->resets++;
 	rnv_aer_submit(ctrl);
 	rnv_unquiesce_io(ctrl);
+	return 0;
+}
+
+static void rnv_reset_work(struct work_struct *work)
+{
+	struct rnv_ctrl *ctrl = container_of(work, struct rnv_ctrl, reset_work);
+
+	dev_warn(ctrl->dev, "resetting controller\n");
+	rnv_ctrl_stop(ctrl);
+	if (rnv_ctrl_bring_back(ctrl, "reset"))
+		return;
+	ctrl->resets++;
 	dev_info(ctrl->dev, "reset done, I/O resumed\n");
+}
+
+/*
+ * System suspend (s2idle, S3, hibernation image): drain I/O, then a normal
+ * shutdown (CC.SHN) so the drive flushes its cache and may lose power. What
+ * did not drain in time is handed back for replay after resume. The state
+ * is RESETTING meanwhile, so timeouts wait and ioctls see a busy controller.
+ */
+int rnv_ctrl_suspend(struct rnv_ctrl *ctrl)
+{
+	flush_work(&ctrl->reset_work);
+	if (!rnv_change_state(ctrl, RNV_RESETTING)) {
+		dev_info(ctrl->dev, "suspend: controller is %s, nothing to save\n",
+			 rnv_state_name(ctrl));
+		return 0;
+	}
+	rnv_freeze_io(ctrl, rnv_io_timeout * HZ);
+	rnv_quiesce(ctrl);
+	rnv_ctrl_shutdown(ctrl);
+	rnv_ctrl_release_io_queues(ctrl);
+	ctrl->queues[0].live = false;
+	rnv_reap_all(ctrl);
+	rnv_cancel_all(ctrl, -EAGAIN);
+	ctrl->suspends++;
+	dev_info(ctrl->dev, "suspended\n");
+	return 0;
+}
+
+/*
+ * Resume: the controller may have lost power or still be shut down with
+ * EN set; either way disable it first, then restart as a reset does.
+ */
+int rnv_ctrl_resume(struct rnv_ctrl *ctrl)
+{
+	int ret;
+
+	if (READ_ONCE(ctrl->state) != RNV_RESETTING)
+		return 0;
+	ret = rnv_ctrl_disable(ctrl);
+	if (ret) {
+		dev_err(ctrl->dev, "resume: controller did not disable (%d): controller is dead\n",
+			ret);
+		rnv_ctrl_kill(ctrl);
+		return 0;
+	}
+	if (rnv_ctrl_bring_back(ctrl, "resume"))
+		return 0;
+	dev_info(ctrl->dev, "resumed, I/O flows\n");
+	return 0;
 }
 
 /* Ask for a reset; false if one is already running or the controller is gone. */

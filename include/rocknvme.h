@@ -46,6 +46,10 @@ struct rnv_queue {
 	dma_addr_t cq_dma;
 	u32 __iomem *sq_db;
 	u32 __iomem *cq_db;
+	__le32 *dbbuf_sq_db;		/* shadow doorbell slots (dbbuf.c), or NULL */
+	__le32 *dbbuf_cq_db;
+	__le32 *dbbuf_sq_ei;		/* the controller's EventIdx for them */
+	__le32 *dbbuf_cq_ei;
 	struct blk_mq_tags *tags;	/* CID -> request lookup */
 	u16 qid;
 	u16 depth;
@@ -60,6 +64,8 @@ struct rnv_queue {
 	u64 submitted;
 	u64 completed;
 	u64 interrupts;
+	u64 sq_mmio;			/* MMIO doorbell writes: what shadows save */
+	u64 cq_mmio;
 };
 
 /* Per-request state: blk-mq's PDU, so the I/O path allocates nothing. */
@@ -70,6 +76,8 @@ struct rnv_cmd {
 	int status;			/* NVMe status (>= 0) or -errno from the host */
 	u8 retries;			/* replays so far (reset, retryable status) */
 	bool aborted;			/* an Abort was sent after a timeout */
+	bool held;			/* completion held back by fault injection */
+	unsigned long held_until;	/* jiffies */
 	int nents;			/* entries passed to dma_map_sg, 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
 	unsigned int bvec_len;		/* 0 = no fast path mapping */
@@ -89,6 +97,7 @@ struct rnv_ns {
 	struct gendisk *disk;
 	u32 nsid;
 	u8 lba_shift;
+	bool frozen;			/* by a suspend, under ctrl->ns_lock */
 	u64 nsze;			/* logical blocks */
 };
 
@@ -96,9 +105,15 @@ struct rnv_ns {
 struct rnv_fault {
 	atomic_t drop;			/* completions still to drop */
 	atomic_t fail;			/* completions still to fail */
+	atomic_t delay;			/* completions still to hold back */
 	atomic_t dropped;		/* totals, for the tests */
 	atomic_t failed;
+	atomic_t delayed;
 	u32 fail_status;
+	u32 delay_ms;			/* how long a completion is held */
+	spinlock_t held_lock;
+	struct list_head held;		/* held requests (queuelist), oldest first */
+	struct delayed_work release_work;	/* completes them when due */
 };
 
 /* One controller: owns the BAR, queues, tag sets, pools and namespaces. */
@@ -126,6 +141,11 @@ struct rnv_ctrl {
 	struct request_queue *admin_q;
 	struct blk_mq_tag_set io_set;
 	bool io_set_ready;
+	__le32 *dbbuf_dbs;		/* shadow doorbell buffer (dbbuf.c) */
+	__le32 *dbbuf_eis;		/* EventIdx buffer */
+	dma_addr_t dbbuf_dbs_dma;
+	dma_addr_t dbbuf_eis_dma;
+	bool dbbuf_on;			/* the controller accepted them */
 	struct dma_pool *prp_small_pool;
 	struct dma_pool *prp_page_pool;
 	struct nvme_id_ctrl *id;	/* kept for sysfs and the demo */
@@ -134,6 +154,7 @@ struct rnv_ctrl {
 	spinlock_t state_lock;		/* state transitions */
 	struct work_struct reset_work;
 	unsigned int resets;		/* successful resets, for sysfs */
+	unsigned int suspends;		/* system suspends, for debugfs */
 	bool restarting;		/* reset work is issuing its own commands */
 	struct mutex ns_lock;		/* namespaces list and queue quiescing */
 	struct mutex scan_lock;		/* one namespace scan at a time */
@@ -159,6 +180,8 @@ extern unsigned int rnv_io_queue_depth;
 extern unsigned int rnv_max_io_queues;
 extern unsigned int rnv_io_timeout;
 extern unsigned int rnv_poll_queues;
+extern unsigned int rnv_irq_coalesce_time;
+extern unsigned int rnv_irq_coalesce_thr;
 
 /* pci.c */
 void rnv_ctrl_free(struct rnv_ctrl *ctrl);
@@ -177,7 +200,9 @@ void rnv_debugfs_register(void);
 void rnv_debugfs_unregister(void);
 void rnv_debugfs_add(struct rnv_ctrl *ctrl);
 void rnv_debugfs_remove(struct rnv_ctrl *ctrl);
-bool rnv_fault_inject(struct rnv_ctrl *ctrl, int *status);
+void rnv_fault_init(struct rnv_ctrl *ctrl);
+bool rnv_fault_inject(struct rnv_ctrl *ctrl, struct request *req);
+void rnv_fault_stop(struct rnv_ctrl *ctrl);
 
 /* ctrl.c: controller registers, enable/disable/shutdown, I/O queue setup */
 int rnv_ctrl_disable(struct rnv_ctrl *ctrl);
@@ -188,6 +213,7 @@ int rnv_ctrl_create_io_queues(struct rnv_ctrl *ctrl);
 void rnv_ctrl_delete_io_queues(struct rnv_ctrl *ctrl);
 void rnv_ctrl_release_io_queues(struct rnv_ctrl *ctrl);
 int rnv_negotiate_queues(struct rnv_ctrl *ctrl);
+void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl);
 bool rnv_ctrl_alive(struct rnv_ctrl *ctrl);
 
 /* admin.c: synchronous commands on the admin tag set */
@@ -208,6 +234,13 @@ void rnv_q_ring_sq(struct rnv_queue *q);
 int rnv_q_reap(struct rnv_queue *q);
 irqreturn_t rnv_irq(int irq, void *data);
 int rnv_q_poll(struct rnv_queue *q);
+
+/* dbbuf.c: shadow doorbell buffer */
+void rnv_dbbuf_alloc(struct rnv_ctrl *ctrl);
+void rnv_dbbuf_free(struct rnv_ctrl *ctrl);
+void rnv_dbbuf_config(struct rnv_ctrl *ctrl);
+void rnv_dbbuf_init_queue(struct rnv_queue *q);
+bool rnv_dbbuf_update(u16 value, __le32 *db, __le32 *ei);
 
 /* prp.c: data mapping into PRP entries and lists */
 int rnv_prp_pools_create(struct rnv_ctrl *ctrl);
@@ -240,6 +273,8 @@ void rnv_ctrl_init_recovery(struct rnv_ctrl *ctrl);
 bool rnv_ctrl_schedule_reset(struct rnv_ctrl *ctrl);
 int rnv_ctrl_reset_sync(struct rnv_ctrl *ctrl);
 void rnv_ctrl_kill(struct rnv_ctrl *ctrl);
+int rnv_ctrl_suspend(struct rnv_ctrl *ctrl);
+int rnv_ctrl_resume(struct rnv_ctrl *ctrl);
 enum blk_eh_timer_return rnv_timeout(struct request *req);
 
 static inline struct rnv_cmd *rnv_cmd(struct request *req)

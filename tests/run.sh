@@ -41,13 +41,13 @@ build() {
 # name          knobs (ARCH defaults to arm64, DISK_SIZE to 1G; see tests/lib/runvm.sh)
 BOOTS=(
 	"arm64-lbs512  TESTS=bind,fio,ext4,reload NVME_OPTS=mdts=2"
-	"arm64-lbs4096 TESTS=bind,fio NVME_OPTS=logical_block_size=4096,physical_block_size=4096"
+	"arm64-lbs4096 TESTS=bind,fio,shadow,pm NVME_OPTS=logical_block_size=4096,physical_block_size=4096"
 	"arm64-swiotlb TESTS=fio EXTRA_CMDLINE=swiotlb=force"
 	"arm64-smmu    TESTS=fio,iommu SMMU=1 EXTRA_CMDLINE=iommu.strict=1"
 	"arm64-nvmecli TESTS=nvmecli,discard,install DRIVE_OPTS=discard=unmap"
 	"arm64-ns      TESTS=ns NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
-	"arm64-reset   TESTS=reset,poll"
+	"arm64-reset   TESTS=reset,poll,delay"
 	"arm64-hotplug TESTS=hotplug NVME_LAYOUT=hotplug"
 	"arm64-fewvec  TESTS=params,fio NVME_OPTS=msix_qsize=2 EXTRA_CMDLINE=rnvvectors=2"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
