@@ -84,6 +84,7 @@ int rnv_submit_sync(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 	req->timeout = RNV_ADMIN_TIMEOUT;
 	cmd = rnv_cmd(req);
 	cmd->sqe = *c;
+	cmd->from_user = false;
 	if (buf && len) {
 		ret = blk_rq_map_kern(rq_q, req, buf, len, GFP_KERNEL);
 		if (ret)

@@ -115,6 +115,7 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->prp_pages = 0;
 	/* Passthrough requests arrive with their command already in cmd->sqe. */
 	if (!blk_rq_is_passthrough(req)) {
+		cmd->from_user = false;
 		ret = rnv_setup_fs_cmd(req->q->queuedata, req, &cmd->sqe);
 		if (ret)
 			return ret;

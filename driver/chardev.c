@@ -60,6 +60,7 @@ static int rnv_user_cmd(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 	req->timeout = timeout_ms ? msecs_to_jiffies(timeout_ms) : RNV_ADMIN_TIMEOUT;
 	cmd = rnv_cmd(req);
 	cmd->sqe = *c;
+	cmd->from_user = true;
 	if (len) {
 		ret = blk_rq_map_user(rq_q, req, NULL, u64_to_user_ptr(ubuf), len, GFP_KERNEL);
 		if (ret)

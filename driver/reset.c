@@ -365,6 +365,7 @@ static int rnv_send_abort(struct rnv_ctrl *ctrl, struct request *req)
 	if (IS_ERR(abort_req))
 		return PTR_ERR(abort_req);
 	cmd = rnv_cmd(abort_req);
+	cmd->from_user = false;
 	memset(&cmd->sqe, 0, sizeof(cmd->sqe));
 	cmd->sqe.abort.opcode = nvme_admin_abort_cmd;
 	cmd->sqe.abort.sqid = cpu_to_le16(q->qid);
@@ -397,9 +398,14 @@ enum blk_eh_timer_return rnv_timeout(struct request *req)
 			 q->qid, req->tag);
 		return BLK_EH_DONE;
 	}
-	/* Waiting for a reset that is about to cancel and replay it. */
-	if (READ_ONCE(ctrl->state) == RNV_RESETTING && !READ_ONCE(ctrl->restarting) &&
-	    rnv_ctrl_alive(ctrl))
+	/*
+	 * Waiting for a reset that is about to cancel and replay it. While the
+	 * reset restarts the controller only its own commands can prove the
+	 * restart failed: a user's passthrough command (dispatched once the
+	 * admin queue runs again, with its own timeout) just waits.
+	 */
+	if (READ_ONCE(ctrl->state) == RNV_RESETTING &&
+	    (!READ_ONCE(ctrl->restarting) || cmd->from_user) && rnv_ctrl_alive(ctrl))
 		return BLK_EH_RESET_TIMER;
 	if (READ_ONCE(ctrl->state) != RNV_LIVE || !rnv_ctrl_alive(ctrl)) {
 		dev_err(ctrl->dev, "queue %u: command %u (opcode %#x) timed out in state %s; disabling controller\n",

@@ -77,6 +77,7 @@ struct rnv_cmd {
 	u8 retries;			/* replays so far (reset, retryable status) */
 	bool aborted;			/* an Abort was sent after a timeout */
 	bool held;			/* completion held back by fault injection */
+	bool from_user;			/* passthrough ioctl, not the driver's own */
 	unsigned long held_until;	/* jiffies */
 	int nents;			/* entries passed to dma_map_sg, 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
