@@ -343,6 +343,20 @@ static ssize_t resets_show(struct device *dev, struct device_attribute *attr, ch
 }
 static DEVICE_ATTR_RO(resets);
 
+/*
+ * "<support> <threshold> <requests>": what Identify SGLS offers (none, byte
+ * or dword), the sgl_threshold in effect, and how many requests were mapped
+ * with SGLs since probe, so a test can tell the SGL path really ran.
+ */
+static ssize_t sgl_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rnv_ctrl *ctrl = to_rnv_ctrl(dev);
+
+	return sysfs_emit(buf, "%s %u %lu\n", rnv_sgl_support_name(ctrl), rnv_sgl_threshold(),
+			  atomic_long_read(&ctrl->sgl_requests));
+}
+static DEVICE_ATTR_RO(sgl);
+
 static struct attribute *rnv_ctrl_attrs[] = {
 	&dev_attr_model.attr,
 	&dev_attr_serial.attr,
@@ -352,6 +366,7 @@ static struct attribute *rnv_ctrl_attrs[] = {
 	&dev_attr_irq_mode.attr,
 	&dev_attr_reset_controller.attr,
 	&dev_attr_resets.attr,
+	&dev_attr_sgl.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(rnv_ctrl);

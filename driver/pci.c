@@ -9,8 +9,8 @@
 #include <linux/module.h>
 #include "rocknvme.h"
 
-static int rnv_param_set_range(const char *val, const struct kernel_param *kp,
-			       unsigned int min, unsigned int max)
+int rnv_param_set_range(const char *val, const struct kernel_param *kp,
+			unsigned int min, unsigned int max)
 {
 	unsigned int n;
 	int ret;
@@ -271,6 +271,7 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 	ctrl->max_xfer = max_t(u32, rounddown_pow_of_two(max_xfer), ctrl->page_size);
 	ctrl->vwc = ctrl->id->vwc & NVME_CTRL_VWC_PRESENT;
 	ctrl->oncs = le16_to_cpu(ctrl->id->oncs);
+	rnv_sgl_init(ctrl);
 	rnv_id_string(ctrl->model, ctrl->id->mn, sizeof(ctrl->id->mn));
 	rnv_id_string(ctrl->serial, ctrl->id->sn, sizeof(ctrl->id->sn));
 	rnv_id_string(ctrl->firmware_rev, ctrl->id->fr, sizeof(ctrl->id->fr));

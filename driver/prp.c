@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Data mapping: a request's pages become PRP1/PRP2 or a PRP list.
- * Streaming DMA only (dma_map_bvec, dma_map_sg); PRP lists come from two
- * dma_pools so the I/O path never allocates pages. Owns nothing else: the
- * command itself is built in blk.c and submitted by queue.c.
+ * Data mapping: a request's pages become PRP1/PRP2 or a PRP list, or an
+ * SGL (sgl.c) when the controller has them and the segments are large.
+ * Streaming DMA only (dma_map_bvec, dma_map_sg); PRP lists and SGL segments
+ * come from two dma_pools so the I/O path never allocates pages. Owns
+ * nothing else: the command itself is built in blk.c and submitted by
+ * queue.c.
  */
 #include "rocknvme.h"
 
@@ -189,6 +191,7 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	unsigned short nsegs = blk_rq_nr_phys_segments(req);
 	blk_status_t ret;
+	int mapped;
 
 	cmd->nents = 0;
 	cmd->bvec_len = 0;
@@ -211,12 +214,17 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	 * entries (IOMMU), so the PRP walk reads the mapped lengths, and
 	 * unmap takes the count we passed in, not the one returned.
 	 */
-	if (!dma_map_sg_attrs(ctrl->dev, cmd->sg, cmd->nents, rq_dma_dir(req),
-			      DMA_ATTR_NO_WARN)) {
+	mapped = dma_map_sg_attrs(ctrl->dev, cmd->sg, cmd->nents, rq_dma_dir(req),
+				  DMA_ATTR_NO_WARN);
+	if (!mapped) {
 		cmd->nents = 0;
 		return BLK_STS_RESOURCE;
 	}
-	ret = rnv_prp_fill(ctrl, req);
+	/* Large segments, and a controller that has them: SGLs (sgl.c). */
+	if (rnv_sgl_wanted(ctrl, req, nsegs))
+		ret = rnv_sgl_fill(ctrl, req, mapped);
+	else
+		ret = rnv_prp_fill(ctrl, req);
 	if (ret != BLK_STS_OK) {
 		dma_unmap_sg(ctrl->dev, cmd->sg, cmd->nents, rq_dma_dir(req));
 		cmd->nents = 0;

@@ -13,6 +13,7 @@
 #include <linux/cdev.h>
 #include <linux/dmapool.h>
 #include <linux/interrupt.h>
+#include <linux/moduleparam.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
 
@@ -26,6 +27,16 @@
 #define RNV_MAX_RETRIES		5	/* replays of one request before it fails */
 #define RNV_AER_CID		(RNV_ADMIN_DEPTH - 1)	/* above every admin tag */
 #define RNV_MAX_DISCARD_SECTORS	(4096u * 1024)	/* 2 GiB per Dataset Management */
+
+/*
+ * Identify Controller SGLS bits 1:0 (NVMe 2.0 base spec). 6.1's
+ * <linux/nvme.h> has the sgls field but no names for its values.
+ */
+#define RNV_SGLS_MASK		0x3
+#define RNV_SGLS_NONE		0x0	/* no SGLs for NVM commands */
+#define RNV_SGLS_BYTE		0x1	/* SGLs, no alignment requirement */
+#define RNV_SGLS_DWORD		0x2	/* SGLs, dword aligned data blocks */
+#define RNV_SGL_OFF		RNV_MAX_XFER	/* sgl_threshold that never matches */
 
 /* Controller states; transitions in reset.c (rnv_change_state). */
 enum rnv_state {
@@ -82,8 +93,12 @@ struct rnv_cmd {
 	int nents;			/* entries passed to dma_map_sg, 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
 	unsigned int bvec_len;		/* 0 = no fast path mapping */
-	int prp_pages;			/* PRP list pages in use */
-	bool prp_small;			/* list came from the 256 B pool */
+	/*
+	 * Pool blocks in use: PRP list pages, or the one SGL segment that
+	 * sgl.c stores in [0]; rnv_prp_unmap frees either kind alike.
+	 */
+	int prp_pages;
+	bool prp_small;			/* blocks came from the 256 B pool */
 	__le64 *prp_list[RNV_MAX_PRP_PAGES];
 	dma_addr_t prp_dma[RNV_MAX_PRP_PAGES];
 	struct nvme_dsm_range dsm;	/* DMA: the one discard range, to device */
@@ -163,6 +178,8 @@ struct rnv_ctrl {
 	struct work_struct aer_work;	/* re-arm the async event request */
 	unsigned int events;		/* async events received */
 	u16 oncs;			/* optional NVM commands (DSM, Write Zeroes) */
+	u8 sgl_support;			/* Identify SGLS bits 1:0, RNV_SGLS_* */
+	atomic_long_t sgl_requests;	/* requests mapped with SGLs, for sysfs */
 	bool io_quiesced;		/* namespace queues quiesced by a reset */
 	bool admin_quiesced;		/* admin queue quiesced by a reset */
 	bool removing;			/* remove has begun: refuse ioctls */
@@ -186,6 +203,8 @@ extern unsigned int rnv_irq_coalesce_thr;
 
 /* pci.c */
 void rnv_ctrl_free(struct rnv_ctrl *ctrl);
+int rnv_param_set_range(const char *val, const struct kernel_param *kp,
+			unsigned int min, unsigned int max);
 
 /* chardev.c: /dev/rocknvmeN, sysfs attributes, nvme ioctls */
 int rnv_chr_register(void);
@@ -249,6 +268,13 @@ void rnv_prp_pools_destroy(struct rnv_ctrl *ctrl);
 blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req);
 blk_status_t rnv_prp_map_dsm(struct rnv_ctrl *ctrl, struct request *req);
 void rnv_prp_unmap(struct rnv_ctrl *ctrl, struct request *req);
+
+/* sgl.c: SGL data mapping when the controller has SGLs and they pay off */
+void rnv_sgl_init(struct rnv_ctrl *ctrl);
+bool rnv_sgl_wanted(struct rnv_ctrl *ctrl, struct request *req, unsigned short nsegs);
+blk_status_t rnv_sgl_fill(struct rnv_ctrl *ctrl, struct request *req, int mapped);
+const char *rnv_sgl_support_name(struct rnv_ctrl *ctrl);
+unsigned int rnv_sgl_threshold(void);
 
 /* blk.c: tag sets, blk_mq_ops, namespaces and disks */
 int rnv_admin_set_create(struct rnv_ctrl *ctrl);

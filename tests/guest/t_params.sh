@@ -8,7 +8,8 @@ set -uo pipefail
 . /tests/lib.sh
 
 "$RMMOD" rocknvme 2>/dev/null
-for bad in io_queue_depth=1 io_queue_depth=5000 io_timeout=0 max_io_queues=4096 poll_queues=x; do
+for bad in io_queue_depth=1 io_queue_depth=5000 io_timeout=0 max_io_queues=4096 poll_queues=x \
+	sgl_threshold=4194305; do
 	if "$MODPROBE" rocknvme "$bad" 2>/dev/null; then
 		fail "params-refuse-${bad//=/-}" "modprobe rocknvme $bad loaded"
 		"$RMMOD" rocknvme
