@@ -34,10 +34,11 @@ static const struct kernel_param_ops rnv_sgl_threshold_ops = {
 };
 
 /*
- * Writable at run time: it only steers requests mapped afterwards, and the
- * bench compares SGLs with PRPs on one binding. Under QEMU 7.2 (TCG) SGLs
- * measured no faster than PRPs for 128 KiB I/O (README, Performance), so the
- * default keeps them for requests of large segments, as upstream does.
+ * Writable at run time: it only steers requests mapped afterwards, so SGLs
+ * and PRPs can be compared on one binding (t_sglbench.sh). Under QEMU 7.2
+ * (TCG), 128 KiB I/O in 4 KiB segments ran no faster on SGLs than on PRPs
+ * (README, Performance), so the default is upstream's: SGLs only for
+ * segments of 32 KiB or more, where one descriptor replaces 8+ PRP entries.
  */
 static unsigned int rnv_sgl_threshold_bytes = SZ_32K;
 module_param_cb(sgl_threshold, &rnv_sgl_threshold_ops, &rnv_sgl_threshold_bytes, 0644);
