@@ -19,6 +19,14 @@
 #                 and two namespaces: nsid 1 attached (DISK_SIZE), nsid 2 created detached
 #                 (NS2_SIZE, default 256M) for Namespace Attachment tests. The guest gets
 #                 rnvlayout=subsys2ns rnvsize2=<bytes>.
+#   BLKDEBUG      (default layout only) adds a 64 MiB namespace whose image sits behind QEMU's
+#                 blkdebug driver (raw -> blkdebug -> file), failing with EIO every read
+#                 ("r:SECTOR") or write ("w:SECTOR") that touches the listed 512 B sectors,
+#                 e.g. BLKDEBUG=r:65939,w:65616. The guest gets rnvbdns=<nsid> rnvbdrules=<same>.
+#   THROTTLE      (default layout only) BPS[,BPS...]: adds one 64 MiB namespace per value, each
+#                 behind its own QEMU throttle filter limited to BPS bytes per second
+#                 (throttle-group x-bps-total, reads and writes together). The guest gets
+#                 rnvthns=<nsid,...> rnvthbps=<same list>.
 #   EXTRA_CMDLINE extra kernel arguments, e.g. swiotlb=force or iommu.strict=1
 #   SMMU          1: arm64 machine with an SMMUv3 in front of PCI
 #   CPUS MEM      guest CPUs (default 2) and memory (default 1G)
@@ -41,6 +49,8 @@ NVME_OPTS=${NVME_OPTS:-}
 DISK_SIZE=${DISK_SIZE:-1G}
 DRIVE_OPTS=${DRIVE_OPTS:-}
 NVME_LAYOUT=${NVME_LAYOUT:-}
+BLKDEBUG=${BLKDEBUG:-}
+THROTTLE=${THROTTLE:-}
 NS2_SIZE=${NS2_SIZE:-256M}
 EXTRA_CMDLINE=${EXTRA_CMDLINE:-}
 SMMU=${SMMU:-0}
@@ -95,7 +105,8 @@ CMDLINE+=" rnvtimeout=$((TIMEOUT > 120 ? TIMEOUT - 60 : TIMEOUT / 2))${maxkb:+ r
 drive() { echo "file=$RUNDIR/$2,if=none,id=$1,format=raw${DRIVE_OPTS:+,$DRIVE_OPTS}"; }
 case $NVME_LAYOUT in
 "")
-	NVME_ARGS=(-drive "$(drive d0 disk.raw)" -device "nvme,serial=RNV0001,drive=d0${NVME_OPTS:+,$NVME_OPTS}")
+	NVME_ARGS=(-drive "$(drive d0 disk.raw)"
+		-device "nvme,id=ctrl0,serial=RNV0001,drive=d0${NVME_OPTS:+,$NVME_OPTS}")
 	;;
 subsys2ns)
 	truncate -s "$NS2_SIZE" "$RUNDIR/ns2.raw"
@@ -116,6 +127,46 @@ hotplug)
 	;;
 *) echo "unknown NVME_LAYOUT $NVME_LAYOUT" >&2; exit 2 ;;
 esac
+if [ -n "$BLKDEBUG$THROTTLE" ] && [ -n "$NVME_LAYOUT" ]; then
+	echo "BLKDEBUG and THROTTLE add namespaces to the default layout only" >&2
+	exit 2
+fi
+nsid=1
+# blkdebug_conf RULES: [inject-error] sections for r:SECTOR / w:SECTOR. blkdebug only arms
+# the rules of the event just seen (raw's read_aio or write_aio, sent before each request),
+# so every rule is listed under both events and told apart by iotype: a read then fails on
+# a read-bad sector whatever request came before it, even with reads and writes in flight.
+blkdebug_conf() {
+	local rule ev
+	for ev in read_aio write_aio; do
+		for rule in ${1//,/ }; do
+			case $rule in
+			r:[0-9]*) printf '[inject-error]\nevent = "%s"\niotype = "read"\n' "$ev" ;;
+			w:[0-9]*) printf '[inject-error]\nevent = "%s"\niotype = "write"\n' "$ev" ;;
+			*) echo "bad BLKDEBUG rule $rule (r:SECTOR or w:SECTOR)" >&2; return 1 ;;
+			esac
+			printf 'errno = "5"\nsector = "%s"\nonce = "off"\n\n' "${rule#?:}"
+		done
+	done
+}
+if [ -n "$BLKDEBUG" ]; then
+	nsid=$((nsid + 1))
+	truncate -s 64M "$RUNDIR/bd.raw"
+	blkdebug_conf "$BLKDEBUG" >"$RUNDIR/blkdebug.conf"
+	NVME_ARGS+=(-blockdev "driver=raw,node-name=bd,file.driver=blkdebug,file.config=$RUNDIR/blkdebug.conf,file.image.driver=file,file.image.filename=$RUNDIR/bd.raw"
+		-device "nvme-ns,drive=bd,bus=ctrl0,nsid=$nsid")
+	CMDLINE+=" rnvbdns=$nsid rnvbdrules=$BLKDEBUG"
+fi
+thns=""
+for bps in ${THROTTLE//,/ }; do
+	nsid=$((nsid + 1))
+	truncate -s 64M "$RUNDIR/th$nsid.raw"
+	NVME_ARGS+=(-object "throttle-group,id=tg$nsid,x-bps-total=$bps"
+		-blockdev "driver=throttle,node-name=th$nsid,throttle-group=tg$nsid,file.driver=file,file.filename=$RUNDIR/th$nsid.raw"
+		-device "nvme-ns,drive=th$nsid,bus=ctrl0,nsid=$nsid")
+	thns+=${thns:+,}$nsid
+done
+[ -z "$THROTTLE" ] || CMDLINE+=" rnvthns=$thns rnvthbps=$THROTTLE"
 case $ARCH in
 arm64)
 	machine=virt,gic-version=3
