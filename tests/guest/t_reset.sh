@@ -1,19 +1,23 @@
 #!/bin/bash
-# Guest test (rocknvme only): recovery. Controller resets on request, idle and under a fio
-# verify load (outstanding I/O must be replayed, nothing lost); completions dropped by the
-# debugfs fault injector (timeout -> Abort -> reset -> replay); injected media errors that
-# fail exactly the I/Os they hit. Figures (resets, injected faults) are in the result lines.
+# Guest test (rocknvme only): recovery. Controller resets on request, idle and spread over a
+# 60 s verified write load (outstanding I/O must be replayed, nothing lost); completions
+# dropped by the debugfs fault injector (timeout -> Abort -> reset -> replay); injected media
+# errors that fail exactly the I/Os they hit. Figures (resets, injected faults) are in the
+# result lines. rnvresetload=SECONDS (kernel command line) sets the load's length (default 60).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /tests/lib.sh
 
 sysfs=/sys/class/rocknvme/${CTRL#/dev/}
 dbg=/sys/kernel/debug/rocknvme/${CTRL#/dev/}
+LOAD_SECONDS=${rnvresetload:-60}
+LOAD_RESETS=10
+RANGE_MB=32		# per fio job
 
-# A short I/O timeout makes the timeout path quick: loaded with io_timeout=2 (seconds).
+# Sections 1 and 2 run with the default I/O timeout: a reset must not need a short one.
 "$RMMOD" rocknvme 2>/dev/null
-if ! out=$("$MODPROBE" rocknvme io_timeout=2 2>&1) || ! wait_for "$DISK" 30; then
-	fail reset-load "modprobe rocknvme io_timeout=2: $out"
+if ! out=$("$MODPROBE" rocknvme 2>&1) || ! wait_for "$DISK" 30; then
+	fail reset-load "modprobe rocknvme: $out"
 	exit 0
 fi
 grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug
@@ -37,22 +41,114 @@ else
 	fail reset-idle "write to reset_controller failed"
 fi
 
-# 2. Ten resets during a fio verify run.
+# 2. Issue 4, test 4: ten resets spread over a 60 s verified write load. The load is a
+#    sequence of fio passes, each with a fresh random seed; in a pass every job owns a
+#    disjoint 32 MiB range and writes it once in random order with mixed sizes, then every
+#    block is read back against its crc32c: "backlog" jobs check each 32 blocks right after
+#    writing them (reads and writes mixed under the resets), "bulk" jobs check after the
+#    pass. So everything written is verified, and a lost or stale write fails. The resets go
+#    through sysfs reset_controller, one every LOAD_SECONDS / 10, the first half a period in.
+ncpu=$(nproc)
+split=4k/35:8k/10:12k/10:64k/15:132k/15:1m/15
+[ "$LBS" = 512 ] && split=512/10:4k/25:8k/10:12k/10:64k/15:132k/15:1m/15
+load_job() { # load_job SEED: one pass
+	cat <<EOF
+[global]
+filename=$DISK
+ioengine=libaio
+direct=1
+rw=randwrite
+bssplit=$split
+size=${RANGE_MB}m
+verify=crc32c
+do_verify=1
+verify_fatal=1
+verify_state_save=0
+randseed=$1
+numjobs=$ncpu
+cpus_allowed=0-$((ncpu - 1))
+cpus_allowed_policy=split
+
+[backlog]
+offset=0
+offset_increment=${RANGE_MB}m
+iodepth=16
+verify_backlog=32
+
+[bulk]
+offset=$((ncpu * RANGE_MB))m
+offset_increment=${RANGE_MB}m
+iodepth=32
+EOF
+}
+period=$((LOAD_SECONDS / LOAD_RESETS))
 r0=$(resets)
-verify_job underload 8 &
-pid=$!
-n=0
-for ((i = 0; i < 10; i++)); do
-	sleep 1
-	kill -0 "$pid" 2>/dev/null || break
-	echo 1 >"$sysfs/reset_controller" && n=$((n + 1))
+rm -f /tmp/resets.done /tmp/resets.progress /tmp/reset.err
+(
+	ok=0 bad=0
+	sleep $((period / 2))
+	for ((i = 0; i < LOAD_RESETS; i++)); do
+		[ "$i" -gt 0 ] && sleep "$period"
+		if echo 1 >"$sysfs/reset_controller" 2>>/tmp/reset.err; then
+			ok=$((ok + 1))
+		else
+			bad=$((bad + 1))
+		fi
+		echo "$ok $bad $(date +%s)" >/tmp/resets.tmp
+		mv /tmp/resets.tmp /tmp/resets.progress
+	done
+	mv /tmp/resets.progress /tmp/resets.done
+) &
+resetter=$!
+start=$(date +%s)
+passes=0 wrote=0 verified=0 failed=""
+# Passes until LOAD_SECONDS have gone and the last reset is done (a pass is running then).
+while [ $(($(date +%s) - start)) -lt "$LOAD_SECONDS" ] || [ ! -e /tmp/resets.done ]; do
+	passes=$((passes + 1))
+	seed=$((start + passes))
+	load_job "$seed" >/tmp/load.fio
+	fio --eta=never --output-format=json --output=/tmp/load.json /tmp/load.fio 2>/tmp/load.err
+	rc=$?
+	# Per job: its "error", then the io_bytes of read (the verify) and write.
+	read -r jobs errs rd wr <<<"$(awk -F' : ' '
+		/"jobname"/ { jobs++; n = 0 }
+		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
+		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
+		END { printf "%d %d %d %d", jobs, errs, rd, wr }' /tmp/load.json 2>/dev/null)"
+	jobs=${jobs:-0} errs=${errs:-1} rd=${rd:-0} wr=${wr:-0}
+	wrote=$((wrote + wr))
+	verified=$((verified + rd))
+	echo "reset-load pass $passes (seed $seed) at $(($(date +%s) - start))s: exit $rc," \
+		"$jobs jobs, wrote $((wr >> 20)) MiB, verified $((rd >> 20)) MiB; resets so far" \
+		"$(cut -d' ' -f1 /tmp/resets.progress /tmp/resets.done 2>/dev/null)"
+	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne $((2 * ncpu)) ] ||
+		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
+		failed="pass $passes (seed $seed): exit $rc, $jobs/$((2 * ncpu)) jobs, $errs job errors,"
+		failed+=" wrote $wr B, verified $rd B: $(grep -v '^$' /tmp/load.err | head -n 5)"
+		break
+	fi
 done
-if wait "$pid"; then
-	pass reset-load "fio verify clean across $n resets during the run ($(($(resets) - r0)) counted)"
+secs=$(($(date +%s) - start))
+wait "$resetter"
+read -r nreset nbad last </tmp/resets.done
+counted=$(($(resets) - r0))
+if [ -z "$failed" ]; then
+	pass reset-load "$passes fio passes in ${secs}s: wrote $((wrote >> 20)) MiB, verified" \
+		"$((verified >> 20)) MiB (crc32c), 0 errors, across $nreset resets (the last at" \
+		"$((last - start))s)"
 else
-	fail reset-load "fio failed across $n resets: $(tail -n 3 /tmp/underload.out)"
+	fail reset-load "after ${secs}s: $failed"
 fi
-[ "$n" -ge 5 ] || fail reset-load-count "only $n resets happened while fio ran (want >= 5)"
+check reset-load-count "$nreset ok, $nbad failed, counter +$counted, state $(cat "$sysfs/state")" \
+	"$LOAD_RESETS ok, 0 failed, counter +$LOAD_RESETS, state live" \
+	"resets during the load$([ -s /tmp/reset.err ] && echo " ($(head -c 200 /tmp/reset.err))")"
+
+# From here a short I/O timeout makes the timeout path quick: reload with io_timeout=2 (s).
+"$RMMOD" rocknvme
+if ! out=$("$MODPROBE" rocknvme io_timeout=2 2>&1) || ! wait_for "$DISK" 30; then
+	fail reset-reload "modprobe rocknvme io_timeout=2: $out"
+	exit 0
+fi
 
 # 3. Dropped completions: each lost completion times out, is aborted, then reset and replayed.
 r0=$(resets)
