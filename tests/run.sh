@@ -37,6 +37,10 @@ build() {
 	fi
 }
 
+# arm64-reset's blkdebug namespace: reads fail on 2 sectors, writes on 2 others, all in the
+# 1 MiB at 32 MiB that t_blkdebug.sh sweeps (blocks 50 and 200 for reads, 10 and 100 for writes).
+BLKDEBUG_RULES=r:65939,r:67143,w:65616,w:66341
+
 # The suite: one guest boot per row, several guest tests per boot to save boot time.
 # name          knobs (ARCH defaults to arm64, DISK_SIZE to 1G; see tests/lib/runvm.sh)
 BOOTS=(
@@ -47,7 +51,7 @@ BOOTS=(
 	"arm64-nvmecli TESTS=nvmecli,discard,install DRIVE_OPTS=discard=unmap"
 	"arm64-ns      TESTS=ns NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
-	"arm64-reset   TESTS=reset,poll,delay"
+	"arm64-reset   TESTS=reset,poll,delay,blkdebug,throttle BLKDEBUG=$BLKDEBUG_RULES THROTTLE=65536"
 	"arm64-hotplug TESTS=hotplug NVME_LAYOUT=hotplug"
 	"arm64-fewvec  TESTS=params,fio NVME_OPTS=msix_qsize=2 EXTRA_CMDLINE=rnvvectors=2"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
