@@ -11,6 +11,13 @@
 
 static blk_status_t rnv_status_to_blk(int status)
 {
+	/*
+	 * -EAGAIN marks a request a reset handed back for replay; when it
+	 * still ends with it, the replays ran out: an I/O error. BLK_STS_AGAIN
+	 * would reach the reader as EAGAIN, which only REQ_NOWAIT I/O may get.
+	 */
+	if (status == -EAGAIN)
+		return BLK_STS_IOERR;
 	if (status < 0)
 		return errno_to_blk_status(status);
 	switch (status & 0x7ff) {
@@ -104,9 +111,10 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* First dispatch only: replays keep their count. */
 	if (!(req->rq_flags & RQF_DONTPREP)) {
 		cmd->retries = 0;
-		cmd->aborted = false;
 		req->rq_flags |= RQF_DONTPREP;
 	}
+	/* Each dispatch is a new command: a timeout aborts it before a reset. */
+	cmd->aborted = false;
 	cmd->q = q;
 	cmd->status = -EIO;
 	cmd->held = false;
@@ -171,6 +179,16 @@ static void rnv_complete_rq(struct request *req)
 				    req_op(req), blk_rq_pos(req),
 				    rnv_status_str(cmd->status), cmd->status);
 	blk_mq_end_request(req, rnv_status_to_blk(cmd->status));
+}
+
+/* Successful I/O reaped by an interrupt: unmap each, then end them together. */
+void rnv_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *req;
+
+	rq_list_for_each(&iob->req_list, req)
+		rnv_prp_unmap(rnv_cmd(req)->q->ctrl, req);
+	blk_mq_end_request_batch(iob);
 }
 
 static int rnv_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int idx)

@@ -125,7 +125,8 @@ static bool rnv_cqe_pending(struct rnv_queue *q)
 	return (le16_to_cpu(READ_ONCE(cqe->status)) & 1) == q->cq_phase;
 }
 
-static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe)
+static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe,
+			   struct io_comp_batch *iob)
 {
 	u16 cid = READ_ONCE(cqe->command_id);
 	struct request *req;
@@ -147,15 +148,23 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe)
 	/* Test hook: may change the status, drop or hold the completion. */
 	if (unlikely(q->qid && rnv_fault_inject(q->ctrl, req)))
 		return;
+	/*
+	 * A successful request joins the caller's batch, ended all at once
+	 * after the CQ lock is dropped (rnv_complete_batch); errors go one by
+	 * one through rnv_complete_rq, which decides about retries.
+	 */
+	if (!cmd->status && blk_mq_add_to_batch(req, iob, 0, rnv_complete_batch))
+		return;
 	blk_mq_complete_request(req);
 }
 
 /*
  * Consume every posted completion, then write the CQ head doorbell once.
- * Returns the number of completions found. Callers serialize: the queue's
- * own interrupt, or cq_lock for anyone else.
+ * Returns the number of completions found. Callers hold cq_lock. With
+ * @iob, successful requests are collected there for the caller to end
+ * once the lock is dropped; without, each is completed here.
  */
-int rnv_q_reap(struct rnv_queue *q)
+static int rnv_q_reap_batch(struct rnv_queue *q, struct io_comp_batch *iob)
 {
 	int found = 0;
 
@@ -166,7 +175,7 @@ int rnv_q_reap(struct rnv_queue *q)
 		 * may read a stale command id from before the device's write.
 		 */
 		dma_rmb();
-		rnv_cqe_handle(q, &q->cqes[q->cq_head]);
+		rnv_cqe_handle(q, &q->cqes[q->cq_head], iob);
 		if (++q->cq_head == q->depth) {
 			q->cq_head = 0;
 			q->cq_phase ^= 1;
@@ -184,7 +193,16 @@ int rnv_q_reap(struct rnv_queue *q)
 	return found;
 }
 
-/* blk-mq poll for a queue without interrupt (io_uring hipri, REQ_POLLED). */
+int rnv_q_reap(struct rnv_queue *q)
+{
+	return rnv_q_reap_batch(q, NULL);
+}
+
+/*
+ * blk-mq poll for a queue without interrupt (io_uring hipri, REQ_POLLED).
+ * No batching here: the poller's batch would outlive cq_lock, and a reset
+ * cancelling requests meanwhile would see them as not yet completed.
+ */
 int rnv_q_poll(struct rnv_queue *q)
 {
 	int found;
@@ -195,14 +213,21 @@ int rnv_q_poll(struct rnv_queue *q)
 	return found;
 }
 
+/*
+ * The interrupt handler batches I/O completions: a reset that cancels
+ * requests first frees this IRQ, which waits for the batch to be ended.
+ */
 irqreturn_t rnv_irq(int irq, void *data)
 {
 	struct rnv_queue *q = data;
+	DEFINE_IO_COMP_BATCH(iob);
 	int found;
 
 	spin_lock(&q->cq_lock);
-	found = rnv_q_reap(q);
+	found = rnv_q_reap_batch(q, q->qid ? &iob : NULL);
 	spin_unlock(&q->cq_lock);
+	if (!rq_list_empty(iob.req_list))
+		iob.complete(&iob);
 	if (!found)
 		return IRQ_NONE;
 	q->interrupts++;

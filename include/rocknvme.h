@@ -282,6 +282,7 @@ void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
 int rnv_io_set_create(struct rnv_ctrl *ctrl);
 void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
 void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q);
+void rnv_complete_batch(struct io_comp_batch *iob);
 
 /* ns.c: namespaces, disks, rescans and asynchronous events */
 int rnv_ns_scan(struct rnv_ctrl *ctrl);

@@ -165,6 +165,17 @@ else
 fi
 dmesg | grep -q "sending abort" || fail reset-abort "no Abort was sent for the lost completions"
 
+# 3b. A read whose completion is lost every time: the first try and all 5 replays time out,
+#     each is aborted and then reset, and the reader gets EIO (not EAGAIN) at the end.
+r0=$(resets) a0=$(dmesg | grep -c "sending abort")
+echo 6 >"$dbg/drop_completions"
+dd if="$DISK" of=/dev/null bs=4096 count=1 skip=4096 iflag=direct 2>/tmp/dd6.err
+rc=$?
+got="rc $rc, $(grep -o 'Input/output error' /tmp/dd6.err | head -n 1), $(($(resets) - r0)) resets,"
+got="$got $(($(dmesg | grep -c "sending abort") - a0)) aborts, $(cat "$sysfs/state")"
+check reset-exhausted "$got" "rc 1, Input/output error, 6 resets, 6 aborts, live" \
+	"a read dropped 6 times (1 + 5 replays): dd's outcome, resets, aborts, state"
+
 # 4. Injected errors with Do Not Retry: exactly the next 4 reads fail, then reads work again.
 #    An internal error (0x4006) reaches the reader as EIO; an unrecovered read error (0x4281)
 #    is a medium error, which the block layer reports as ENODATA, like the in-kernel driver.
