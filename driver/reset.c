@@ -181,13 +181,17 @@ static void rnv_reap_all(struct rnv_ctrl *ctrl)
 }
 
 /*
- * Stop the controller for a reset: no new I/O, CC.EN=0 (the controller
- * drops all its queues), then hand back what it did not finish, for replay.
+ * Stop the controller: no new I/O, CC.EN=0 for a reset or the shutdown
+ * notification for a suspend (either way the controller drops its queues),
+ * then hand back what it did not finish, for replay.
  */
-static void rnv_ctrl_stop(struct rnv_ctrl *ctrl)
+static void rnv_ctrl_stop(struct rnv_ctrl *ctrl, bool shutdown)
 {
 	rnv_quiesce(ctrl);
-	rnv_ctrl_disable(ctrl);
+	if (shutdown)
+		rnv_ctrl_shutdown(ctrl);
+	else
+		rnv_ctrl_disable(ctrl);
 	rnv_ctrl_release_io_queues(ctrl);
 	ctrl->queues[0].live = false;
 	rnv_reap_all(ctrl);
@@ -262,7 +266,7 @@ static void rnv_reset_work(struct work_struct *work)
 	struct rnv_ctrl *ctrl = container_of(work, struct rnv_ctrl, reset_work);
 
 	dev_warn(ctrl->dev, "resetting controller\n");
-	rnv_ctrl_stop(ctrl);
+	rnv_ctrl_stop(ctrl, false);
 	if (rnv_ctrl_bring_back(ctrl, "reset"))
 		return;
 	ctrl->resets++;
@@ -284,12 +288,7 @@ int rnv_ctrl_suspend(struct rnv_ctrl *ctrl)
 		return 0;
 	}
 	rnv_freeze_io(ctrl, rnv_io_timeout * HZ);
-	rnv_quiesce(ctrl);
-	rnv_ctrl_shutdown(ctrl);
-	rnv_ctrl_release_io_queues(ctrl);
-	ctrl->queues[0].live = false;
-	rnv_reap_all(ctrl);
-	rnv_cancel_all(ctrl, -EAGAIN);
+	rnv_ctrl_stop(ctrl, true);
 	ctrl->suspends++;
 	dev_info(ctrl->dev, "suspended\n");
 	return 0;

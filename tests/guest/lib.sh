@@ -126,3 +126,97 @@ run_fio() {
 	fi
 	pass "fio-$name" "$jobs jobs wrote and verified $((wr / 1024)) KiB in $(($(date +%s) - start)) s"
 }
+
+# refuse_param PREFIX NAME=VALUE: rocknvme must refuse to load with this out-of-range parameter
+# and say so in the kernel log ("rocknvme: NAME=VALUE refused"). Result PREFIX-refuse-NAME-VALUE.
+# The module must not be loaded when this is called (modprobe of a loaded module succeeds).
+refuse_param() {
+	local name="$1-refuse-${2//=/-}"
+	if "$MODPROBE" rocknvme "$2" 2>/dev/null; then
+		fail "$name" "modprobe rocknvme $2 loaded"
+		"$RMMOD" rocknvme
+	elif dmesg | grep -q "rocknvme: $2 refused"; then
+		pass "$name" "$2 refused with a message"
+	else
+		fail "$name" "$2 refused but no 'refused' message in dmesg"
+	fi
+}
+
+# mixed_verify_jobfile SEED RANGE_MB: a fio job file for one pass of mixed-size random writes
+# with crc32c read-back, two jobs per CPU (pinned one per CPU, so every hardware queue carries
+# I/O), each owning a disjoint RANGE_MB range that it writes once in random order (fio's random
+# map: no block twice, no overlapping in-flight writes). "backlog" jobs verify each 32 blocks
+# right after writing them (reads and writes mixed), "bulk" jobs verify after the pass. A new
+# SEED gives new offsets, sizes and data, so a lost or stale write fails the check.
+mixed_verify_jobfile() {
+	local ncpu split=4k/35:8k/10:12k/10:64k/15:132k/15:1m/15
+	ncpu=$(nproc)
+	[ "$LBS" = 512 ] && split=512/10:4k/25:8k/10:12k/10:64k/15:132k/15:1m/15
+	cat <<JOB
+[global]
+filename=$DISK
+ioengine=libaio
+direct=1
+rw=randwrite
+bssplit=$split
+size=$2m
+verify=crc32c
+do_verify=1
+verify_fatal=1
+verify_state_save=0
+randseed=$1
+numjobs=$ncpu
+cpus_allowed=0-$((ncpu - 1))
+cpus_allowed_policy=split
+
+[backlog]
+offset=0
+offset_increment=$2m
+iodepth=16
+verify_backlog=32
+
+[bulk]
+offset=$((ncpu * $2))m
+offset_increment=$2m
+iodepth=32
+JOB
+}
+
+# mixed_verify_pass NAME SEED RANGE_MB: run one such pass. Sets PASS_WROTE and PASS_VERIFIED
+# (bytes) and PASS_SUMMARY (one line); returns 1, with the reason in PASS_FAILED, unless fio
+# exited 0, every job reported no error, and it read back exactly as many bytes as it wrote.
+mixed_verify_pass() {
+	local rc jobs errs rd wr want=$((2 * $(nproc)))
+	mixed_verify_jobfile "$2" "$3" >"/tmp/$1.fio"
+	fio --eta=never --output-format=json --output="/tmp/$1.json" "/tmp/$1.fio" 2>"/tmp/$1.err"
+	rc=$?
+	# Per job: its "error", then the io_bytes of read (the verify) and write.
+	read -r jobs errs rd wr <<<"$(awk -F' : ' '
+		/"jobname"/ { jobs++; n = 0 }
+		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
+		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
+		END { printf "%d %d %d %d", jobs, errs, rd, wr }' "/tmp/$1.json" 2>/dev/null)"
+	jobs=${jobs:-0} errs=${errs:-1} rd=${rd:-0} wr=${wr:-0}
+	PASS_WROTE=$wr PASS_VERIFIED=$rd
+	PASS_SUMMARY="exit $rc, $jobs jobs, wrote $((wr >> 20)) MiB, verified $((rd >> 20)) MiB"
+	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne "$want" ] ||
+		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
+		PASS_FAILED="exit $rc, $jobs/$want jobs, $errs job errors, wrote $wr B, verified $rd B:"
+		PASS_FAILED+=" $(grep -v '^$' "/tmp/$1.err" | head -n 5)"
+		return 1
+	fi
+}
+
+# fio_json_rates FILE: "IOPS MB/s mean-clat-us" of a fio json, read, write and trim together
+# (awk on fio's fixed layout; the host-side reports parse the json properly).
+fio_json_rates() {
+	awk -F' : ' '
+		/^      "(read|write|trim)" : \{/ { in_dir = 1; next }
+		/^      "/ { in_dir = 0 }
+		in_dir && /^        "iops" :/ { sub(/,$/, "", $2); iops += $2 }
+		in_dir && /^        "bw_bytes" :/ { sub(/,$/, "", $2); bw += $2 }
+		in_dir && /^        "total_ios" :/ { sub(/,$/, "", $2); n = $2 + 0; ios += n }
+		in_dir && /^        "clat_ns" :/ { clat = 1; next }
+		clat && /^          "mean" :/ { sub(/,$/, "", $2); lat += $2 * n; clat = 0 }
+		END { printf "%.0f %.1f %.1f\n", iops, bw / 1e6, ios ? lat / ios / 1000 : 0 }' "$1"
+}

@@ -213,19 +213,11 @@ irq_count() {
 		$NF ~ re { for (i = 2; i <= n + 1; i++) s += $i } END { print s + 0 }' /proc/interrupts
 }
 
-# progress_line FILE: IOPS, MB/s and mean completion latency of a fio json, read and write
-# together (awk on fio's fixed layout; the host parses the json properly).
+# progress_line FILE: IOPS, MB/s and mean completion latency of a fio json, for the console.
 progress_line() {
-	awk -F' : ' '
-		/^      "(read|write|trim)" : \{/ { in_dir = 1; next }
-		/^      "/ { in_dir = 0 }
-		in_dir && /^        "iops" :/ { sub(/,$/, "", $2); iops += $2 }
-		in_dir && /^        "bw_bytes" :/ { sub(/,$/, "", $2); bw += $2 }
-		in_dir && /^        "total_ios" :/ { sub(/,$/, "", $2); n = $2 + 0; ios += n }
-		in_dir && /^        "clat_ns" :/ { clat = 1; next }
-		clat && /^          "mean" :/ { sub(/,$/, "", $2); lat += $2 * n; clat = 0 }
-		END { printf "%8.0f IOPS %7.1f MB/s  mean clat %7.1f us", iops, bw / 1e6,
-			ios ? lat / ios / 1000 : 0 }' "$1"
+	local iops mbps clat
+	read -r iops mbps clat <<<"$(fio_json_rates "$1")"
+	printf "%8.0f IOPS %7.1f MB/s  mean clat %7.1f us" "$iops" "$mbps" "$clat"
 }
 
 SEQ=0

@@ -10,14 +10,7 @@ set -uo pipefail
 "$RMMOD" rocknvme 2>/dev/null
 for bad in io_queue_depth=1 io_queue_depth=5000 io_timeout=0 max_io_queues=4096 poll_queues=x \
 	sgl_threshold=4194305; do
-	if "$MODPROBE" rocknvme "$bad" 2>/dev/null; then
-		fail "params-refuse-${bad//=/-}" "modprobe rocknvme $bad loaded"
-		"$RMMOD" rocknvme
-	elif dmesg | grep -q "rocknvme: $bad refused"; then
-		pass "params-refuse-${bad//=/-}" "$bad refused with a message"
-	else
-		fail "params-refuse-${bad//=/-}" "$bad refused but no 'refused' message in dmesg"
-	fi
+	refuse_param params "$bad"
 done
 
 if ! out=$("$MODPROBE" rocknvme max_io_queues=4 io_queue_depth=64 2>&1) || ! wait_for "$DISK" 30; then

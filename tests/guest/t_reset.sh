@@ -49,38 +49,6 @@ fi
 #    pass. So everything written is verified, and a lost or stale write fails. The resets go
 #    through sysfs reset_controller, one every LOAD_SECONDS / 10, the first half a period in.
 ncpu=$(nproc)
-split=4k/35:8k/10:12k/10:64k/15:132k/15:1m/15
-[ "$LBS" = 512 ] && split=512/10:4k/25:8k/10:12k/10:64k/15:132k/15:1m/15
-load_job() { # load_job SEED: one pass
-	cat <<EOF
-[global]
-filename=$DISK
-ioengine=libaio
-direct=1
-rw=randwrite
-bssplit=$split
-size=${RANGE_MB}m
-verify=crc32c
-do_verify=1
-verify_fatal=1
-verify_state_save=0
-randseed=$1
-numjobs=$ncpu
-cpus_allowed=0-$((ncpu - 1))
-cpus_allowed_policy=split
-
-[backlog]
-offset=0
-offset_increment=${RANGE_MB}m
-iodepth=16
-verify_backlog=32
-
-[bulk]
-offset=$((ncpu * RANGE_MB))m
-offset_increment=${RANGE_MB}m
-iodepth=32
-EOF
-}
 period=$((LOAD_SECONDS / LOAD_RESETS))
 r0=$(resets)
 rm -f /tmp/resets.done /tmp/resets.progress /tmp/reset.err
@@ -106,27 +74,14 @@ passes=0 wrote=0 verified=0 failed=""
 while [ $(($(date +%s) - start)) -lt "$LOAD_SECONDS" ] || [ ! -e /tmp/resets.done ]; do
 	passes=$((passes + 1))
 	seed=$((start + passes))
-	load_job "$seed" >/tmp/load.fio
-	fio --eta=never --output-format=json --output=/tmp/load.json /tmp/load.fio 2>/tmp/load.err
-	rc=$?
-	# Per job: its "error", then the io_bytes of read (the verify) and write.
-	read -r jobs errs rd wr <<<"$(awk -F' : ' '
-		/"jobname"/ { jobs++; n = 0 }
-		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
-		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
-		END { printf "%d %d %d %d", jobs, errs, rd, wr }' /tmp/load.json 2>/dev/null)"
-	jobs=${jobs:-0} errs=${errs:-1} rd=${rd:-0} wr=${wr:-0}
-	wrote=$((wrote + wr))
-	verified=$((verified + rd))
-	echo "reset-load pass $passes (seed $seed) at $(($(date +%s) - start))s: exit $rc," \
-		"$jobs jobs, wrote $((wr >> 20)) MiB, verified $((rd >> 20)) MiB; resets so far" \
-		"$(cut -d' ' -f1 /tmp/resets.progress /tmp/resets.done 2>/dev/null)"
-	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne $((2 * ncpu)) ] ||
-		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
-		failed="pass $passes (seed $seed): exit $rc, $jobs/$((2 * ncpu)) jobs, $errs job errors,"
-		failed+=" wrote $wr B, verified $rd B: $(grep -v '^$' /tmp/load.err | head -n 5)"
+	if ! mixed_verify_pass load "$seed" "$RANGE_MB"; then
+		failed="pass $passes (seed $seed): $PASS_FAILED"
 		break
 	fi
+	wrote=$((wrote + PASS_WROTE))
+	verified=$((verified + PASS_VERIFIED))
+	echo "reset-load pass $passes (seed $seed) at $(($(date +%s) - start))s: $PASS_SUMMARY;" \
+		"resets so far $(cut -d' ' -f1 /tmp/resets.progress /tmp/resets.done 2>/dev/null)"
 done
 secs=$(($(date +%s) - start))
 wait "$resetter"

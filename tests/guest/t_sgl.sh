@@ -21,14 +21,7 @@ PARAM=/sys/module/rocknvme/parameters/sgl_threshold
 
 "$RMMOD" rocknvme 2>/dev/null
 for bad in sgl_threshold=4194305 sgl_threshold=-1; do
-	if "$MODPROBE" rocknvme "$bad" 2>/dev/null; then
-		fail "sgl-refuse-${bad//=/-}" "modprobe rocknvme $bad loaded"
-		"$RMMOD" rocknvme
-	elif dmesg | grep -q "rocknvme: $bad refused"; then
-		pass "sgl-refuse-${bad//=/-}" "$bad refused with a message"
-	else
-		fail "sgl-refuse-${bad//=/-}" "$bad refused but no 'refused' message in dmesg"
-	fi
+	refuse_param sgl "$bad"
 done
 
 if ! out=$("$MODPROBE" rocknvme sgl_threshold=0 2>&1) || ! wait_for "$DISK" 30; then

@@ -38,16 +38,8 @@ run() {
 		return
 	fi
 	c1=$(sgl_count)
-	line=$(awk -F' : ' '
-		/^      "(read|write)" : \{/ { in_dir = 1; next }
-		/^      "/ { in_dir = 0 }
-		in_dir && /^        "iops" :/ { sub(/,$/, "", $2); iops += $2 }
-		in_dir && /^        "bw_bytes" :/ { sub(/,$/, "", $2); bw += $2 }
-		in_dir && /^        "total_ios" :/ { sub(/,$/, "", $2); n = $2 + 0; ios += n }
-		in_dir && /^        "clat_ns" :/ { clat = 1; next }
-		clat && /^          "mean" :/ { sub(/,$/, "", $2); lat += $2 * n; clat = 0 }
-		END { printf "iops=%.0f mbps=%.1f clat_us=%.1f", iops, bw / 1e6,
-			ios ? lat / ios / 1000 : 0 }' /tmp/sb.json)
+	read -r iops mbps clat <<<"$(fio_json_rates /tmp/sb.json)"
+	line="iops=$iops mbps=$mbps clat_us=$clat"
 	echo "RNV-SGLBENCH run job=$job slot=$slot round=$round $line sgl_requests=$((c1 - c0))"
 }
 

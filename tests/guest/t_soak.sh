@@ -3,13 +3,9 @@
 # mixed-size blocks (one sector to 1 MiB) and reads every one back with crc32c, on all I/O
 # queues at once, while the controller is reset through sysfs every RESET_EVERY seconds.
 #
-# Verification is exact: each pass is one fio run whose jobs each own a disjoint range and
-# write it once in random order (fio's random map: no block twice, no overlap between
-# in-flight writes), then read every block back; "backlog" jobs check each 32 blocks right
-# after writing them (reads and writes mixed under the resets), "bulk" jobs check after the
-# pass. Every pass has its own random seed, so offsets, sizes and data differ from the pass
-# before: a lost or stale write fails the check. Jobs are pinned one per CPU
-# (cpus_allowed_policy=split), so every CPU's hardware queue carries I/O.
+# Verification is exact: each pass is one fio run of lib.sh's mixed_verify_jobfile (every
+# block written once and read back with crc32c, a new seed per pass, jobs pinned one per CPU
+# so every hardware queue carries I/O).
 # Results: soak-verify (no error, bytes written = bytes verified), soak-resets (every reset
 # returned success and the driver counted it), soak-queues (every I/O queue's completion
 # count in debugfs grew), soak-state (live at the end).
@@ -33,40 +29,6 @@ completions() { awk '$1 ~ /^[0-9]+$/ && $1 > 0 { print $1, $7 }' "$dbg/queues" 2
 # (The guest has no /dev/fd, so no process substitution: here-strings instead.)
 declare -A c0=() c1=()
 while read -r q c; do [ -n "$q" ] && c0[$q]=$c; done <<<"$(completions)"
-
-split=4k/35:8k/10:12k/10:64k/15:132k/15:1m/15
-[ "$LBS" = 512 ] && split=512/10:4k/25:8k/10:12k/10:64k/15:132k/15:1m/15
-# job_file SEED: one pass.
-job_file() {
-	cat <<EOF
-[global]
-filename=$DISK
-ioengine=libaio
-direct=1
-rw=randwrite
-bssplit=$split
-size=${RANGE_MB}m
-verify=crc32c
-do_verify=1
-verify_fatal=1
-verify_state_save=0
-randseed=$1
-numjobs=$ncpu
-cpus_allowed=0-$((ncpu - 1))
-cpus_allowed_policy=split
-
-[backlog]
-offset=0
-offset_increment=${RANGE_MB}m
-iodepth=16
-verify_backlog=32
-
-[bulk]
-offset=$((ncpu * RANGE_MB))m
-offset_increment=${RANGE_MB}m
-iodepth=32
-EOF
-}
 
 # The resets, in the background until /tmp/soak.stop appears; counts in /tmp/soak.resets.
 rm -f /tmp/soak.stop
@@ -95,26 +57,14 @@ echo "soak: ${SOAK}s, $((2 * ncpu)) jobs on $ncpu CPUs ($nq I/O queues), ${RANGE
 while [ $(($(date +%s) - start)) -lt "$SOAK" ]; do
 	passes=$((passes + 1))
 	seed=$((start + passes))
-	job_file "$seed" >/tmp/soak.fio
-	fio --eta=never --output-format=json --output=/tmp/soak.json /tmp/soak.fio 2>/tmp/soak.err
-	rc=$?
-	# Per job: its "error", then the io_bytes of read (the verify) and write.
-	read -r jobs errs rd wr <<<"$(awk -F' : ' '
-		/"jobname"/ { jobs++; n = 0 }
-		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
-		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
-		END { printf "%d %d %d %d", jobs, errs, rd, wr }' /tmp/soak.json 2>/dev/null)"
-	jobs=${jobs:-0} errs=${errs:-1} rd=${rd:-0} wr=${wr:-0}
-	wrote=$((wrote + wr))
-	verified=$((verified + rd))
-	echo "soak pass $passes (seed $seed) at $(($(date +%s) - start))s: exit $rc, $jobs jobs," \
-		"wrote $((wr >> 20)) MiB, verified $((rd >> 20)) MiB; resets $(cat /tmp/soak.resets)"
-	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne $((2 * ncpu)) ] ||
-		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
-		failed="pass $passes (seed $seed): exit $rc, $jobs/$((2 * ncpu)) jobs, $errs job errors,"
-		failed+=" wrote $wr B, verified $rd B: $(grep -v '^$' /tmp/soak.err | head -n 5)"
+	if ! mixed_verify_pass soak "$seed" "$RANGE_MB"; then
+		failed="pass $passes (seed $seed): $PASS_FAILED"
 		break
 	fi
+	wrote=$((wrote + PASS_WROTE))
+	verified=$((verified + PASS_VERIFIED))
+	echo "soak pass $passes (seed $seed) at $(($(date +%s) - start))s: $PASS_SUMMARY;" \
+		"resets $(cat /tmp/soak.resets)"
 done
 secs=$(($(date +%s) - start))
 touch /tmp/soak.stop
