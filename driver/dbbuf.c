@@ -103,6 +103,7 @@ void rnv_dbbuf_init_queue(struct rnv_queue *q)
 	unsigned int sq = q->qid * 2 * ctrl->db_stride;
 	unsigned int cq = (q->qid * 2 + 1) * ctrl->db_stride;
 
+	q->cq_db_always = false;
 	if (!q->qid || !ctrl->dbbuf_on) {
 		q->dbbuf_sq_db = NULL;
 		q->dbbuf_cq_db = NULL;
@@ -118,6 +119,15 @@ void rnv_dbbuf_init_queue(struct rnv_queue *q)
 	*q->dbbuf_cq_db = 0;
 	*q->dbbuf_sq_ei = 0;
 	*q->dbbuf_cq_ei = 0;
+	/*
+	 * A level-triggered INTx line stays asserted until the controller
+	 * sees the CQ head catch up, and controllers (QEMU's among them)
+	 * re-evaluate the line only on the MMIO head doorbell: a head written
+	 * only to the shadow slot leaves it up and the interrupt storms. With
+	 * INTx the CQ head therefore goes to both, the shadow slot (which the
+	 * controller reads) and the MMIO doorbell (which lowers the line).
+	 */
+	q->cq_db_always = !ctrl->pdev->msix_enabled && !ctrl->pdev->msi_enabled;
 }
 
 /*

@@ -185,7 +185,8 @@ static int rnv_q_reap_batch(struct rnv_queue *q, struct io_comp_batch *iob)
 	if (found) {
 		q->completed += found;
 		/* The head write releases the slots back to the device. */
-		if (rnv_dbbuf_update(q->cq_head, q->dbbuf_cq_db, q->dbbuf_cq_ei)) {
+		if (rnv_dbbuf_update(q->cq_head, q->dbbuf_cq_db, q->dbbuf_cq_ei) ||
+		    q->cq_db_always) {
 			writel(q->cq_head, q->cq_db);
 			q->cq_mmio++;
 		}

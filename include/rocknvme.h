@@ -61,6 +61,7 @@ struct rnv_queue {
 	__le32 *dbbuf_cq_db;
 	__le32 *dbbuf_sq_ei;		/* the controller's EventIdx for them */
 	__le32 *dbbuf_cq_ei;
+	bool cq_db_always;		/* INTx: CQ head by MMIO too (dbbuf.c) */
 	struct blk_mq_tags *tags;	/* CID -> request lookup */
 	u16 qid;
 	u16 depth;
