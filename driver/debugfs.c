@@ -167,9 +167,10 @@ static int rnv_atomic_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(rnv_atomic_fops, rnv_atomic_get, rnv_atomic_set, "%llu\n");
 
-static int rnv_status_get(void *data, u64 *val)
+/* Shared by the u32 knobs; each has its own setter with its own bounds. */
+static int rnv_u32_get(void *data, u64 *val)
 {
-	*val = *(u32 *)data;
+	*val = READ_ONCE(*(u32 *)data);
 	return 0;
 }
 
@@ -181,13 +182,7 @@ static int rnv_status_set(void *data, u64 val)
 	WRITE_ONCE(*(u32 *)data, val);
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(rnv_status_fops, rnv_status_get, rnv_status_set, "0x%llx\n");
-
-static int rnv_delay_ms_get(void *data, u64 *val)
-{
-	*val = *(u32 *)data;
-	return 0;
-}
+DEFINE_DEBUGFS_ATTRIBUTE(rnv_status_fops, rnv_u32_get, rnv_status_set, "0x%llx\n");
 
 /* Up to 10 minutes: long enough to outlast any io_timeout (255 s). */
 static int rnv_delay_ms_set(void *data, u64 val)
@@ -197,7 +192,7 @@ static int rnv_delay_ms_set(void *data, u64 val)
 	WRITE_ONCE(*(u32 *)data, val);
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(rnv_delay_ms_fops, rnv_delay_ms_get, rnv_delay_ms_set, "%llu\n");
+DEFINE_DEBUGFS_ATTRIBUTE(rnv_delay_ms_fops, rnv_u32_get, rnv_delay_ms_set, "%llu\n");
 
 void rnv_debugfs_add(struct rnv_ctrl *ctrl)
 {
