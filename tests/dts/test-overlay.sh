@@ -25,15 +25,9 @@ MAKE=${MAKE:-make}
 # The same preprocessor flags as dts/Makefile, for the base trees.
 DT_CPPFLAGS=(-nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$TOP/dts/include")
 
-failed=0
-result() {	# result PASS|FAIL check detail...
-	local verdict=$1 check=$2
-	shift 2
-	echo "RNV-RESULT $verdict dts-$check $*"
-	[ "$verdict" = PASS ] || failed=1
-}
-pass() { result PASS "$@"; }
-fail() { result FAIL "$@"; }
+RESULT_PREFIX=dts
+# shellcheck source-path=SCRIPTDIR source=../lib/results.sh
+. "$TOP/tests/lib/results.sh"
 # check NAME EXPECTED ACTUAL [DETAIL]: PASS (with DETAIL, else ACTUAL) when
 # EXPECTED equals ACTUAL; on failure the detail shows both.
 check() {

@@ -82,6 +82,24 @@ unload_driver() {
 	return 1
 }
 
+# reload_rocknvme NAME [PARAM=VALUE...]: unload rocknvme if it is loaded, load it with these
+# parameters and wait up to 30 s for $DISK. On failure one FAIL line NAME, and return 1.
+reload_rocknvme() {
+	local name=$1 out
+	shift
+	"$RMMOD" rocknvme 2>/dev/null
+	if ! out=$("$MODPROBE" rocknvme "$@" 2>&1) || ! wait_for "$DISK" 30; then
+		fail "$name" "modprobe rocknvme${*:+ $*}: $out"
+		return 1
+	fi
+}
+
+# now_ms: wall-clock milliseconds, from bash's EPOCHREALTIME (busybox date has no %N).
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+
 # sysblock: the /sys/block directory of $DISK.
 sysblock() { echo "/sys/block/$(basename "$DISK")"; }
 
@@ -205,6 +223,29 @@ mixed_verify_pass() {
 		PASS_FAILED+=" $(grep -v '^$' "/tmp/$1.err" | head -n 5)"
 		return 1
 	fi
+}
+
+# mixed_verify_passes NAME RANGE_MB WHILE PROGRESS: back-to-back mixed_verify_pass runs, each
+# with its own seed (start time + pass number), for as long as the command WHILE succeeds
+# (asked before each pass; $VERIFY_START holds the start time). After each pass a progress line
+# ends with PROGRESS's output. A failing pass ends the run. Sets VERIFY_PASSES, VERIFY_WROTE and
+# VERIFY_VERIFIED (bytes), VERIFY_SECS, and VERIFY_FAILED ("" when every pass verified).
+mixed_verify_passes() {
+	local name=$1 range=$2 while=$3 progress=$4 seed
+	VERIFY_START=$(date +%s) VERIFY_PASSES=0 VERIFY_WROTE=0 VERIFY_VERIFIED=0 VERIFY_FAILED=""
+	while "$while"; do
+		VERIFY_PASSES=$((VERIFY_PASSES + 1))
+		seed=$((VERIFY_START + VERIFY_PASSES))
+		if ! mixed_verify_pass "$name" "$seed" "$range"; then
+			VERIFY_FAILED="pass $VERIFY_PASSES (seed $seed): $PASS_FAILED"
+			break
+		fi
+		VERIFY_WROTE=$((VERIFY_WROTE + PASS_WROTE))
+		VERIFY_VERIFIED=$((VERIFY_VERIFIED + PASS_VERIFIED))
+		echo "$name pass $VERIFY_PASSES (seed $seed) at $(($(date +%s) - VERIFY_START))s:" \
+			"$PASS_SUMMARY; $("$progress")"
+	done
+	VERIFY_SECS=$(($(date +%s) - VERIFY_START))
 }
 
 # fio_json_rates FILE: "IOPS MB/s mean-clat-us" of a fio json, read, write and trim together

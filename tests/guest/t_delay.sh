@@ -9,15 +9,10 @@ set -uo pipefail
 
 sysfs=/sys/class/rocknvme/${CTRL#/dev/}
 dbg=/sys/kernel/debug/rocknvme/${CTRL#/dev/}
-"$RMMOD" rocknvme 2>/dev/null
-if ! out=$("$MODPROBE" rocknvme io_timeout=2 2>&1) || ! wait_for "$DISK" 30; then
-	fail delay-load "modprobe rocknvme io_timeout=2: $out"
-	exit 0
-fi
+reload_rocknvme delay-load io_timeout=2 || exit 0
 grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug
 delayed() { awk '/^injected:/ { print $6 }' "$dbg/queues"; }
 resets() { cat "$sysfs/resets"; }
-ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
 # A known block to read back: 4 KiB of random data at 512 MiB, away from the fio ranges.
 dd if=/dev/urandom of=/tmp/blk bs=4096 count=1 2>/dev/null
@@ -27,13 +22,13 @@ want=$(sha256sum </tmp/blk)
 # timed_read NAME: one direct 4 KiB read of that block; prints "ms sha-ok|sha-bad|error".
 timed_read() {
 	local t0 t1 got
-	t0=$(ms)
+	t0=$(now_ms)
 	if dd if="$DISK" of="/tmp/$1" bs=4096 count=1 skip=131072 iflag=direct 2>/dev/null; then
-		t1=$(ms)
+		t1=$(now_ms)
 		got=$(sha256sum <"/tmp/$1")
 		echo "$((t1 - t0)) $([ "$got" = "$want" ] && echo sha-ok || echo sha-bad)"
 	else
-		echo "$(($(ms) - t0)) error"
+		echo "$(($(now_ms) - t0)) error"
 	fi
 }
 

@@ -47,6 +47,12 @@ disks() {
 }
 
 # Namespace 1 keeps a pattern through all of this.
+# reads_back DEV SKIP PATTERN: the 4 x 64 KiB at 64 KiB block SKIP of DEV equal file PATTERN.
+reads_back() {
+	[ "$(dd if="$1" bs=64k skip="$2" count=4 iflag=direct status=none | sha256sum)" = \
+		"$(sha256sum <"$3")" ]
+}
+
 dd if=/dev/urandom of=/tmp/ns1pat bs=64k count=4 status=none
 dd if=/tmp/ns1pat of="$DISK" bs=64k seek=16 oflag=direct conv=fsync status=none
 
@@ -90,8 +96,7 @@ check ns-list-attached "$(list)" "0x1 0x2" "list-ns after attach"
 check ns2-size "$(blockdev --getsize64 "$DISK2")" "${rnvsize2:-?}" "getsize64 of $DISK2"
 dd if=/dev/urandom of=/tmp/ns2pat bs=64k count=4 status=none
 if dd if=/tmp/ns2pat of="$DISK2" bs=64k seek=8 oflag=direct conv=fsync status=none &&
-	[ "$(dd if="$DISK2" bs=64k skip=8 count=4 iflag=direct status=none | sha256sum)" = \
-		"$(sha256sum </tmp/ns2pat)" ]; then
+	reads_back "$DISK2" 8 /tmp/ns2pat; then
 	pass ns2-io "256 KiB written to $DISK2 read back identical"
 else
 	fail ns2-io "write and O_DIRECT read-back on $DISK2 failed or differed"
@@ -120,8 +125,7 @@ else
 fi
 if wait_for "$DISK2" "$WAIT" && [ -b "$DISK2" ]; then
 	pass ns-rescan-attach "$DISK2 present after attach-ns + ns-rescan; disks: $(disks)"
-	if [ "$(dd if="$DISK2" bs=64k skip=8 count=4 iflag=direct status=none | sha256sum)" = \
-		"$(sha256sum </tmp/ns2pat)" ]; then
+	if reads_back "$DISK2" 8 /tmp/ns2pat; then
 		pass ns2-persist "data written to namespace 2 before detach reads back after re-attach"
 	else
 		fail ns2-persist "namespace 2 data differs after detach + attach"
@@ -137,8 +141,7 @@ else
 fi
 
 # --- namespace 1 untouched -------------------------------------------------------------------
-if [ "$(dd if="$DISK" bs=64k skip=16 count=4 iflag=direct status=none | sha256sum)" = \
-	"$(sha256sum </tmp/ns1pat)" ]; then
+if reads_back "$DISK" 16 /tmp/ns1pat; then
 	pass ns1-intact "$DISK data unchanged through attach/detach/rescan of namespace 2"
 else
 	fail ns1-intact "$DISK data changed"

@@ -36,29 +36,28 @@ fi
 #    write + crc32c read-back (every block written is verified), until the cycles are done.
 s0=$(suspends)
 rm -f /tmp/pm.stop /tmp/pm.fail /tmp/pm.passes
+# shellcheck disable=SC2317 # called by mixed_verify_passes
+pm_going() { [ ! -e /tmp/pm.stop ]; }
+# shellcheck disable=SC2317 # called by mixed_verify_passes
+pm_progress() { echo "suspends so far $(($(suspends) - s0))"; }
 (
-	p=0
-	while [ ! -e /tmp/pm.stop ]; do
-		p=$((p + 1))
-		if ! mixed_verify_pass pm "$((RANDOM + p))" 16; then
-			echo "pass $p: $PASS_FAILED" >/tmp/pm.fail
-			break
-		fi
-		echo "$p $((PASS_VERIFIED >> 20))" >>/tmp/pm.passes
-	done
+	mixed_verify_passes pm 16 pm_going pm_progress
+	echo "$VERIFY_PASSES $((VERIFY_VERIFIED >> 20))" >/tmp/pm.passes
+	[ -z "$VERIFY_FAILED" ] || echo "$VERIFY_FAILED" >/tmp/pm.fail
 ) &
 loader=$!
 n=0
 for ((i = 0; i < 3; i++)); do
 	sleep 2
-	[ -e /tmp/pm.fail ] && break
+	# The loader only ends early when a pass failed.
+	kill -0 "$loader" 2>/dev/null || break
 	echo freeze >/sys/power/state 2>>/tmp/pm.err && n=$((n + 1))
 done
 touch /tmp/pm.stop
 wait "$loader"
-if [ ! -e /tmp/pm.fail ] && [ -s /tmp/pm.passes ]; then
-	pass pm-load "$(wc -l </tmp/pm.passes) fio passes, $(awk '{ s += $2 } END { print s }' \
-		/tmp/pm.passes) MiB verified, clean across $n suspend/resume cycles" \
+read -r np mib </tmp/pm.passes
+if [ ! -e /tmp/pm.fail ] && [ "$np" -gt 0 ]; then
+	pass pm-load "$np fio passes, $mib MiB verified, clean across $n suspend/resume cycles" \
 		"($(($(suspends) - s0)) counted by the driver)"
 else
 	fail pm-load "fio failed across $n suspend/resume cycles: $(cat /tmp/pm.fail 2>&1)"

@@ -7,11 +7,7 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /tests/lib.sh
 
-"$RMMOD" rocknvme 2>/dev/null
-if ! out=$("$MODPROBE" rocknvme poll_queues=1 2>&1) || ! wait_for "$DISK" 30; then
-	fail poll-load "modprobe rocknvme poll_queues=1: $out"
-	exit 0
-fi
+reload_rocknvme poll-load poll_queues=1 || exit 0
 grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug
 qfile=/sys/kernel/debug/rocknvme/${CTRL#/dev/}/queues
 # The polled queue is the last one: qid = number of I/O queues.

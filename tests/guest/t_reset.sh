@@ -15,11 +15,7 @@ LOAD_RESETS=10
 RANGE_MB=32		# per fio job
 
 # Sections 1 and 2 run with the default I/O timeout: a reset must not need a short one.
-"$RMMOD" rocknvme 2>/dev/null
-if ! out=$("$MODPROBE" rocknvme 2>&1) || ! wait_for "$DISK" 30; then
-	fail reset-load "modprobe rocknvme: $out"
-	exit 0
-fi
+reload_rocknvme reset-load || exit 0
 grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug
 
 resets() { cat "$sysfs/resets"; }
@@ -68,42 +64,32 @@ rm -f /tmp/resets.done /tmp/resets.progress /tmp/reset.err
 	mv /tmp/resets.progress /tmp/resets.done
 ) &
 resetter=$!
-start=$(date +%s)
-passes=0 wrote=0 verified=0 failed=""
 # Passes until LOAD_SECONDS have gone and the last reset is done (a pass is running then).
-while [ $(($(date +%s) - start)) -lt "$LOAD_SECONDS" ] || [ ! -e /tmp/resets.done ]; do
-	passes=$((passes + 1))
-	seed=$((start + passes))
-	if ! mixed_verify_pass load "$seed" "$RANGE_MB"; then
-		failed="pass $passes (seed $seed): $PASS_FAILED"
-		break
-	fi
-	wrote=$((wrote + PASS_WROTE))
-	verified=$((verified + PASS_VERIFIED))
-	echo "reset-load pass $passes (seed $seed) at $(($(date +%s) - start))s: $PASS_SUMMARY;" \
-		"resets so far $(cut -d' ' -f1 /tmp/resets.progress /tmp/resets.done 2>/dev/null)"
-done
-secs=$(($(date +%s) - start))
+# shellcheck disable=SC2317 # called by mixed_verify_passes
+load_going() {
+	[ $(($(date +%s) - VERIFY_START)) -lt "$LOAD_SECONDS" ] || [ ! -e /tmp/resets.done ]
+}
+# shellcheck disable=SC2317 # called by mixed_verify_passes
+load_progress() {
+	echo "resets so far $(cut -d' ' -f1 /tmp/resets.progress /tmp/resets.done 2>/dev/null)"
+}
+mixed_verify_passes reset-load "$RANGE_MB" load_going load_progress
 wait "$resetter"
 read -r nreset nbad last </tmp/resets.done
 counted=$(($(resets) - r0))
-if [ -z "$failed" ]; then
-	pass reset-load "$passes fio passes in ${secs}s: wrote $((wrote >> 20)) MiB, verified" \
-		"$((verified >> 20)) MiB (crc32c), 0 errors, across $nreset resets (the last at" \
-		"$((last - start))s)"
+if [ -z "$VERIFY_FAILED" ]; then
+	pass reset-load "$VERIFY_PASSES fio passes in ${VERIFY_SECS}s: wrote" \
+		"$((VERIFY_WROTE >> 20)) MiB, verified $((VERIFY_VERIFIED >> 20)) MiB (crc32c)," \
+		"0 errors, across $nreset resets (the last at $((last - VERIFY_START))s)"
 else
-	fail reset-load "after ${secs}s: $failed"
+	fail reset-load "after ${VERIFY_SECS}s: $VERIFY_FAILED"
 fi
 check reset-load-count "$nreset ok, $nbad failed, counter +$counted, state $(cat "$sysfs/state")" \
 	"$LOAD_RESETS ok, 0 failed, counter +$LOAD_RESETS, state live" \
 	"resets during the load$([ -s /tmp/reset.err ] && echo " ($(head -c 200 /tmp/reset.err))")"
 
 # From here a short I/O timeout makes the timeout path quick: reload with io_timeout=2 (s).
-"$RMMOD" rocknvme
-if ! out=$("$MODPROBE" rocknvme io_timeout=2 2>&1) || ! wait_for "$DISK" 30; then
-	fail reset-reload "modprobe rocknvme io_timeout=2: $out"
-	exit 0
-fi
+reload_rocknvme reset-reload io_timeout=2 || exit 0
 
 # 3. Dropped completions: each lost completion times out, is aborted, then reset and replayed.
 r0=$(resets)

@@ -14,16 +14,6 @@ grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/
 dbg=/sys/kernel/debug/rocknvme/${CTRL#/dev/}
 sysfs=/sys/class/rocknvme/${CTRL#/dev/}
 
-# reload ARGS...: rmmod and modprobe rocknvme with ARGS; false (and a FAIL line) on error.
-reload() {
-	local out
-	"$RMMOD" rocknvme 2>/dev/null
-	if ! out=$("$MODPROBE" rocknvme "$@" 2>&1) || ! wait_for "$DISK" 30; then
-		fail shadow-load "modprobe rocknvme $*: $out"
-		return 1
-	fi
-}
-
 # totals: submitted completed sq_mmio cq_mmio summed over the I/O queues (qid > 0).
 # Columns: qid depth sq_tail cq_head phase submitted completed interrupts sq_mmio cq_mmio.
 totals() {
@@ -47,7 +37,7 @@ load_run() {
 	echo "$((s1 - s0)) $((c1 - c0)) $((sm1 - sm0)) $((cm1 - cm0))"
 }
 
-reload || exit 0
+reload_rocknvme shadow-load || exit 0
 check shadow-on "$(awk '/^shadow doorbells:/ { print $3 }' "$dbg/queues")" on \
 	"shadow doorbells with QEMU's controller (OACS bit 8)"
 if d=$(load_run on); then
@@ -72,7 +62,7 @@ if d=$(load_run after-reset); then
 fi
 
 # Without shadow doorbells: every reap that found completions rings the CQ head by MMIO.
-if reload shadow_doorbells=0 && d=$(load_run off); then
+if reload_rocknvme shadow-load shadow_doorbells=0 && d=$(load_run off); then
 	read -r s c sm cm <<<"$d"
 	off=$(awk '/^shadow doorbells:/ { print $3 }' "$dbg/queues")
 	if [ "$off" = off ] && [ "$sm" -gt 0 ] && [ "$cm" -gt 0 ] && [ "$sm" -le "$s" ]; then
@@ -88,7 +78,7 @@ fi
 for bad in irq_coalesce_time=256 irq_coalesce_thr=-1; do
 	refuse_param coalesce "$bad"
 done
-if reload irq_coalesce_time=2 irq_coalesce_thr=7; then
+if reload_rocknvme shadow-load irq_coalesce_time=2 irq_coalesce_thr=7; then
 	# QEMU 7.2 answers Feature Not Changeable (it has the feature, read-only, 0): then the
 	# driver must say so and go on without it. A controller that takes it reads back 0x207.
 	val=$(nvme get-feature "$CTRL" --feature-id=8 2>&1 | sed -n 's/.*Current value:[[:space:]]*//p')
@@ -105,5 +95,5 @@ if reload irq_coalesce_time=2 irq_coalesce_thr=7; then
 		pass coalesce-verify "32 MiB verified after asking for coalescing"
 	fi
 fi
-reload
+reload_rocknvme shadow-load
 exit 0

@@ -51,37 +51,27 @@ r0=$(cat "$sysfs/resets" 2>/dev/null || echo 0)
 ) &
 resetter=$!
 
-start=$(date +%s)
-passes=0 wrote=0 verified=0 failed=""
 echo "soak: ${SOAK}s, $((2 * ncpu)) jobs on $ncpu CPUs ($nq I/O queues), ${RANGE_MB} MiB each, reset every ${RESET_EVERY}s"
-while [ $(($(date +%s) - start)) -lt "$SOAK" ]; do
-	passes=$((passes + 1))
-	seed=$((start + passes))
-	if ! mixed_verify_pass soak "$seed" "$RANGE_MB"; then
-		failed="pass $passes (seed $seed): $PASS_FAILED"
-		break
-	fi
-	wrote=$((wrote + PASS_WROTE))
-	verified=$((verified + PASS_VERIFIED))
-	echo "soak pass $passes (seed $seed) at $(($(date +%s) - start))s: $PASS_SUMMARY;" \
-		"resets $(cat /tmp/soak.resets)"
-done
-secs=$(($(date +%s) - start))
+# shellcheck disable=SC2317 # called by mixed_verify_passes
+soak_going() { [ $(($(date +%s) - VERIFY_START)) -lt "$SOAK" ]; }
+# shellcheck disable=SC2317 # called by mixed_verify_passes
+soak_progress() { echo "resets $(cat /tmp/soak.resets)"; }
+mixed_verify_passes soak "$RANGE_MB" soak_going soak_progress
 touch /tmp/soak.stop
 wait "$resetter"
 read -r nreset nbad </tmp/soak.resets
 counted=$(($(cat "$sysfs/resets" 2>/dev/null || echo 0) - r0))
 
-if [ -z "$failed" ]; then
-	pass soak-verify "$passes passes in ${secs}s, $((2 * ncpu)) jobs on $ncpu CPUs:" \
-		"wrote $((wrote >> 20)) MiB, verified $((verified >> 20)) MiB (crc32c), 0 errors"
+if [ -z "$VERIFY_FAILED" ]; then
+	pass soak-verify "$VERIFY_PASSES passes in ${VERIFY_SECS}s, $((2 * ncpu)) jobs on $ncpu CPUs:" \
+		"wrote $((VERIFY_WROTE >> 20)) MiB, verified $((VERIFY_VERIFIED >> 20)) MiB (crc32c), 0 errors"
 else
-	fail soak-verify "after ${secs}s: $failed"
+	fail soak-verify "after ${VERIFY_SECS}s: $VERIFY_FAILED"
 fi
 if [ "$nbad" -ne 0 ]; then
 	fail soak-resets "$nbad of $((nreset + nbad)) resets failed: $(cat /tmp/soak.reset.err)"
 elif [ "$nreset" -lt 1 ]; then
-	fail soak-resets "no reset happened in ${secs}s (one every ${RESET_EVERY}s)"
+	fail soak-resets "no reset happened in ${VERIFY_SECS}s (one every ${RESET_EVERY}s)"
 elif [ "$DRV_MODULE" = rocknvme ] && [ "$counted" -lt "$nreset" ]; then
 	fail soak-resets "$nreset resets returned success, but $sysfs/resets grew by $counted"
 else

@@ -33,19 +33,15 @@ if [ -z "${NSA:-}" ] || [ -z "${BPSA:-}" ]; then
 	fail th-setup "no throttled namespace (boot with runvm.sh THROTTLE=BYTES_PER_SECOND)"
 	exit 0
 fi
-"$RMMOD" rocknvme 2>/dev/null
 THA=${CTRL}n$NSA
-if ! out=$("$MODPROBE" rocknvme io_timeout=$T 2>&1) || ! wait_for "$DISK" 30 ||
-	! wait_for "$THA" 30; then
-	fail th-setup "modprobe rocknvme io_timeout=$T: $out; $DISK or $THA missing"
+reload_rocknvme th-setup "io_timeout=$T" || exit 0
+if ! wait_for "$THA" 30; then
+	fail th-setup "modprobe rocknvme io_timeout=$T: $THA missing"
 	exit 0
 fi
 sysfs=$(ctrl_sysfs)
 resets() { cat "$sysfs/resets"; }
 count() { dmesg | grep -c "$1"; }
-# now_ms: uptime in milliseconds (busybox date has no %N).
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
-
 # wait_ms DEV BPS: WMS, how long a 4 KiB read waits behind one write of wkb KiB (the
 # largest single request the namespace takes, at most 512 KiB).
 wait_ms() {

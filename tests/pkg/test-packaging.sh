@@ -21,15 +21,9 @@ TOP=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$TOP/tests/lib/common.sh"
 
-failed=0
-result() {	# result PASS|FAIL check detail...
-	local verdict=$1 check=$2
-	shift 2
-	echo "RNV-RESULT $verdict pkg-$check $*"
-	[ "$verdict" = PASS ] || failed=1
-}
-pass() { result PASS "$@"; }
-fail() { result FAIL "$@"; }
+RESULT_PREFIX=pkg
+# shellcheck source-path=SCRIPTDIR source=../lib/results.sh
+. "$TOP/tests/lib/results.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rnv-pkg.XXXXXX") || {
 	echo "RNV-RESULT FAIL pkg-dkms-build not run: mktemp failed"; exit 1; }
