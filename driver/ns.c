@@ -50,32 +50,52 @@ static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
 	}
 }
 
-static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
+/* Can we make a disk of it? Logs why not. */
+static bool rnv_ns_usable(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 {
 	struct nvme_lbaf *lbaf = &id->lbaf[nvme_lbaf_index(id->flbas)];
+
+	if (!id->ncap)
+		return false;
+	if (lbaf->ds < SECTOR_SHIFT || lbaf->ds > PAGE_SHIFT) {
+		dev_warn(ctrl->dev, "namespace %u: LBA size 2^%u unsupported, no disk\n",
+			 nsid, lbaf->ds);
+		return false;
+	}
+	if (lbaf->ms) {
+		dev_warn(ctrl->dev, "namespace %u: metadata format (%u B/LBA) unsupported, no disk\n",
+			 nsid, le16_to_cpu(lbaf->ms));
+		return false;
+	}
+	return true;
+}
+
+static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
+{
 	struct rnv_ns *ns;
 	struct gendisk *disk;
 	int ret;
 
-	if (lbaf->ds < SECTOR_SHIFT || lbaf->ds > PAGE_SHIFT) {
-		dev_warn(ctrl->dev, "namespace %u: LBA size 2^%u unsupported, skipped\n",
-			 nsid, lbaf->ds);
-		return 0;
-	}
-	if (lbaf->ms) {
-		dev_warn(ctrl->dev, "namespace %u: metadata format (%u B/LBA) unsupported, skipped\n",
-			 nsid, le16_to_cpu(lbaf->ms));
-		return 0;
-	}
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
 	if (!ns)
 		return -ENOMEM;
 	ns->ctrl = ctrl;
 	ns->nsid = nsid;
-	ns->lba_shift = lbaf->ds;
+	ns->lba_shift = id->lbaf[nvme_lbaf_index(id->flbas)].ds;
 	ns->nsze = le64_to_cpu(id->nsze);
+	memcpy(ns->nguid, id->nguid, sizeof(ns->nguid));
+	memcpy(ns->eui64, id->eui64, sizeof(ns->eui64));
 
+	/*
+	 * The new queue joins the tag set here. Under ns_lock a reset either
+	 * quiesced the tag set before (then quiesce it like the others) or
+	 * will include it: either way one quiesce, one unquiesce.
+	 */
+	mutex_lock(&ctrl->ns_lock);
 	disk = blk_mq_alloc_disk(&ctrl->io_set, ns);
+	if (!IS_ERR(disk) && ctrl->io_quiesced)
+		blk_mq_quiesce_queue(disk->queue);
+	mutex_unlock(&ctrl->ns_lock);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto free_ns;
@@ -92,9 +112,6 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	/* Dropped in rnv_ns_free_disk, which now owns ns. */
 	get_device(&ctrl->cdev_device);
 	mutex_lock(&ctrl->ns_lock);
-	/* Joining during a reset: be stopped like the others until it ends. */
-	if (ctrl->io_quiesced)
-		blk_mq_quiesce_queue(disk->queue);
 	list_add_tail(&ns->entry, &ctrl->namespaces);
 	mutex_unlock(&ctrl->ns_lock);
 	dev_info(ctrl->dev, "%s: %llu blocks of %u bytes (%llu MiB)\n", disk->disk_name,
@@ -110,6 +127,72 @@ free_ns:
 }
 
 /*
+ * Bring a disk in line with its namespace as Identify now reports it. A
+ * new LBA format or size is applied with the disk frozen, so no request
+ * is built with the old one. A namespace that went away, came back under
+ * the same NSID as another one (new identity), or now has a format we
+ * cannot use gets capacity 0 at once and is marked for the scan to drop.
+ */
+static void rnv_ns_update(struct rnv_ns *ns, struct nvme_id_ns *id)
+{
+	struct rnv_ctrl *ctrl = ns->ctrl;
+	struct request_queue *rq_q = ns->disk->queue;
+	u8 shift = id->lbaf[nvme_lbaf_index(id->flbas)].ds;
+	u64 nsze = le64_to_cpu(id->nsze);
+
+	if (!rnv_ns_usable(ctrl, ns->nsid, id) ||
+	    memcmp(ns->nguid, id->nguid, sizeof(ns->nguid)) ||
+	    memcmp(ns->eui64, id->eui64, sizeof(ns->eui64))) {
+		dev_warn(ctrl->dev, "%s: namespace %u is gone or was replaced\n",
+			 ns->disk->disk_name, ns->nsid);
+		ns->gone = true;
+		set_capacity_and_notify(ns->disk, 0);
+		return;
+	}
+	if (shift == ns->lba_shift && nsze == ns->nsze)
+		return;
+	blk_mq_freeze_queue(rq_q);
+	ns->lba_shift = shift;
+	ns->nsze = nsze;
+	rnv_ns_set_limits(ns, rq_q);
+	set_capacity_and_notify(ns->disk, nsze << (shift - SECTOR_SHIFT));
+	blk_mq_unfreeze_queue(rq_q);
+	dev_info(ctrl->dev, "%s: now %llu blocks of %u bytes\n", ns->disk->disk_name,
+		 nsze, 1u << shift);
+}
+
+/* Re-identify every disk's namespace. Caller holds scan_lock (the list is stable). */
+static void rnv_ns_revalidate_locked(struct rnv_ctrl *ctrl, struct nvme_id_ns *id)
+{
+	struct rnv_ns *ns;
+	int ret;
+
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		if (ns->gone)
+			continue;
+		ret = rnv_identify(ctrl, NVME_ID_CNS_NS, ns->nsid, id);
+		if (ret > 0 && (ret & 0x7ff) == NVME_SC_INVALID_NS)
+			memset(id, 0, sizeof(*id));	/* gone: ncap 0 */
+		else if (ret)
+			continue;	/* no answer now: keep what we have */
+		rnv_ns_update(ns, id);
+	}
+}
+
+/* After a command that may reformat or replace namespaces (see rnv_passthru_end). */
+void rnv_ns_revalidate(struct rnv_ctrl *ctrl)
+{
+	struct nvme_id_ns *id = kzalloc(sizeof(*id), GFP_KERNEL);
+
+	if (!id)
+		return;
+	mutex_lock(&ctrl->scan_lock);
+	rnv_ns_revalidate_locked(ctrl, id);
+	mutex_unlock(&ctrl->scan_lock);
+	kfree(id);
+}
+
+/*
  * Find a namespace and pin its disk (and so the ns, see rnv_ns_free_disk)
  * for a caller outside the scan; release with put_disk(ns->disk).
  */
@@ -119,7 +202,7 @@ struct rnv_ns *rnv_ns_get(struct rnv_ctrl *ctrl, u32 nsid)
 
 	mutex_lock(&ctrl->ns_lock);
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
-		if (ns->nsid == nsid) {
+		if (ns->nsid == nsid && !ns->gone) {
 			get_device(disk_to_dev(ns->disk));
 			found = ns;
 			break;
@@ -139,6 +222,17 @@ static bool rnv_nsid_listed(const __le32 *list, u32 nsid)
 	return false;
 }
 
+/* Is there a disk for @nsid? Caller holds scan_lock. */
+static bool rnv_ns_has_disk(struct rnv_ctrl *ctrl, u32 nsid)
+{
+	struct rnv_ns *ns;
+
+	list_for_each_entry(ns, &ctrl->namespaces, entry)
+		if (ns->nsid == nsid)
+			return true;
+	return false;
+}
+
 /* Delete disks in @gone; outside ns_lock, as del_gendisk waits for I/O. */
 static void rnv_ns_delete_list(struct list_head *gone)
 {
@@ -153,7 +247,7 @@ static void rnv_ns_delete_list(struct list_head *gone)
 	}
 }
 
-/* Drop the disks of namespaces that are no longer in the active list. */
+/* Drop the disks of namespaces that are gone or no longer in the active list. */
 static void rnv_ns_remove_inactive(struct rnv_ctrl *ctrl, const __le32 *list)
 {
 	struct rnv_ns *ns, *next;
@@ -161,7 +255,7 @@ static void rnv_ns_remove_inactive(struct rnv_ctrl *ctrl, const __le32 *list)
 
 	mutex_lock(&ctrl->ns_lock);
 	list_for_each_entry_safe(ns, next, &ctrl->namespaces, entry)
-		if (!rnv_nsid_listed(list, ns->nsid))
+		if (ns->gone || !rnv_nsid_listed(list, ns->nsid))
 			list_move_tail(&ns->entry, &gone);
 	mutex_unlock(&ctrl->ns_lock);
 	rnv_ns_delete_list(&gone);
@@ -169,12 +263,15 @@ static void rnv_ns_remove_inactive(struct rnv_ctrl *ctrl, const __le32 *list)
 
 /*
  * Bring the disks in line with the Active Namespace ID list (CNS 02h):
- * add a disk for each new namespace, delete those that went away. Used at
- * probe, by NVME_IOCTL_RESCAN and on a Namespace Attribute Changed event.
+ * re-read the namespaces that have disks, drop those that went away or
+ * changed identity, add a disk for each new one. Used at probe, by
+ * NVME_IOCTL_RESCAN, on a Namespace Attribute Changed event and after
+ * admin commands that change namespaces. A namespace whose Identify fails
+ * is skipped with a message; the others still get their disks.
  */
 int rnv_ns_scan(struct rnv_ctrl *ctrl)
 {
-	struct rnv_ns *ns;
+	enum rnv_state state;
 	__le32 *list;
 	void *id;
 	int i, ret;
@@ -185,33 +282,82 @@ int rnv_ns_scan(struct rnv_ctrl *ctrl)
 	if (!list || !id)
 		goto out;
 	mutex_lock(&ctrl->scan_lock);
+	/* Remove takes scan_lock after leaving LIVE: no disk is added behind it. */
+	state = READ_ONCE(ctrl->state);
+	ret = -ENODEV;
+	if (state == RNV_DELETING || state == RNV_DEAD)
+		goto unlock;
 	ret = rnv_identify(ctrl, NVME_ID_CNS_NS_ACTIVE_LIST, 0, list);
 	if (ret)
 		goto unlock;
+	rnv_ns_revalidate_locked(ctrl, id);
 	rnv_ns_remove_inactive(ctrl, list);
 	for (i = 0; i < NVME_IDENTIFY_DATA_SIZE / sizeof(*list) && list[i]; i++) {
 		u32 nsid = le32_to_cpu(list[i]);
 
-		ns = rnv_ns_get(ctrl, nsid);
-		if (ns) {
-			put_disk(ns->disk);
+		if (rnv_ns_has_disk(ctrl, nsid))
 			continue;
-		}
-		ret = rnv_identify(ctrl, NVME_ID_CNS_NS, nsid, id);
-		if (ret)
-			goto unlock;
-		if (!((struct nvme_id_ns *)id)->ncap)
+		if (rnv_identify(ctrl, NVME_ID_CNS_NS, nsid, id))
+			continue;	/* logged by rnv_identify */
+		if (!rnv_ns_usable(ctrl, nsid, id))
 			continue;
 		ret = rnv_ns_add(ctrl, nsid, id);
 		if (ret)
 			goto unlock;
 	}
+	ret = 0;
 unlock:
 	mutex_unlock(&ctrl->scan_lock);
 out:
 	kfree(id);
 	kfree(list);
 	return ret > 0 ? -EIO : ret;
+}
+
+/*
+ * Stop new I/O at the block layer's door and wait up to @timeout for what
+ * is in flight to finish (suspend, or a command that reformats). The wait
+ * is outside ns_lock, which a reset needs to finish that I/O; scan_lock
+ * keeps the list from changing meanwhile.
+ */
+void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout)
+{
+	struct rnv_ns *ns;
+
+	mutex_lock(&ctrl->scan_lock);
+	mutex_lock(&ctrl->ns_lock);
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		if (ns->frozen)
+			continue;
+		blk_freeze_queue_start(ns->disk->queue);
+		ns->frozen = true;
+	}
+	mutex_unlock(&ctrl->ns_lock);
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		if (!ns->frozen)
+			continue;
+		timeout = blk_mq_freeze_queue_wait_timeout(ns->disk->queue, timeout);
+		if (!timeout) {
+			dev_warn(ctrl->dev, "I/O still in flight after the freeze timeout\n");
+			break;
+		}
+	}
+	mutex_unlock(&ctrl->scan_lock);
+}
+
+/* End a freeze, for exactly the namespaces it froze. */
+void rnv_ns_unfreeze(struct rnv_ctrl *ctrl)
+{
+	struct rnv_ns *ns;
+
+	mutex_lock(&ctrl->ns_lock);
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		if (ns->frozen) {
+			blk_mq_unfreeze_queue(ns->disk->queue);
+			ns->frozen = false;
+		}
+	}
+	mutex_unlock(&ctrl->ns_lock);
 }
 
 /*
@@ -239,11 +385,14 @@ static void rnv_scan_work(struct work_struct *work)
  * Asynchronous Event Request: one always outstanding on the admin queue,
  * under a command id outside the tag range so blk-mq never sees it (it
  * has no timeout: the controller answers only when something happens).
+ * Never two: the controller would hold two commands with one id.
  */
-void rnv_aer_submit(struct rnv_ctrl *ctrl)
+static void rnv_aer_submit(struct rnv_ctrl *ctrl)
 {
 	struct nvme_command c = { };
 
+	if (atomic_cmpxchg(&ctrl->aer_outstanding, 0, 1))
+		return;
 	c.common.opcode = nvme_admin_async_event;
 	c.common.command_id = RNV_AER_CID;
 	rnv_q_submit(&ctrl->queues[0], &c, true);
@@ -257,28 +406,64 @@ static void rnv_aer_work(struct work_struct *work)
 		rnv_aer_submit(ctrl);
 }
 
-/* Interrupt context, from rnv_q_reap: act on the event, then re-arm. */
+/*
+ * A failed event request is re-armed, up to RNV_AER_MAX_ERRORS in a row;
+ * not when a reset aborted it (the restart arms a new one) or when the
+ * controller says too many are outstanding.
+ */
+static void rnv_aer_failed(struct rnv_ctrl *ctrl, u16 status)
+{
+	switch (status & 0x7ff) {
+	case NVME_SC_ABORT_REQ:
+	case NVME_SC_ABORT_QUEUE:
+		dev_dbg(ctrl->dev, "async event request aborted\n");
+		return;
+	case NVME_SC_ASYNC_LIMIT:
+		dev_err(ctrl->dev, "async event request limit exceeded\n");
+		return;
+	}
+	if (++ctrl->aer_errors > RNV_AER_MAX_ERRORS) {
+		dev_err(ctrl->dev, "%u async event requests failed in a row: no more events\n",
+			RNV_AER_MAX_ERRORS + 1);
+		return;
+	}
+	dev_warn(ctrl->dev, "async event request failed: %s (%#x); re-arming\n",
+		 rnv_status_str(status), status);
+	queue_work(rnv_wq, &ctrl->aer_work);
+}
+
+/* Interrupt context, from rnv_q_reap under cq_lock: act on the event, then re-arm. */
 void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe)
 {
 	u16 status = le16_to_cpu(cqe->status) >> 1;
 	u32 result = le32_to_cpu(cqe->result.u32);
 	u8 type = result & 7, info = (result >> 8) & 0xff;
 
+	atomic_set(&ctrl->aer_outstanding, 0);
+	/* Test hook (debugfs fail_events): the request fails instead. */
+	if (unlikely(atomic_dec_if_positive(&ctrl->fault.fail_event) >= 0))
+		status = NVME_SC_INTERNAL;
+	/* Remove and kill leave LIVE before they flush this work. */
+	if (READ_ONCE(ctrl->state) != RNV_LIVE)
+		return;
 	if (status) {
-		/* Aborted by a reset or shutdown; the reset arms a new one. */
-		dev_dbg(ctrl->dev, "async event request ended: %s\n", rnv_status_str(status));
+		rnv_aer_failed(ctrl, status);
 		return;
 	}
+	ctrl->aer_errors = 0;
 	ctrl->events++;
 	if (type == NVME_AER_TYPE_NOTICE && info == NVME_AER_NOTICE_NS_CHANGED)
-		queue_work(system_wq, &ctrl->scan_work);
+		queue_work(rnv_wq, &ctrl->scan_work);
 	else
 		dev_info(ctrl->dev, "async event: type %u info %#x log page %#x\n",
 			 type, info, (result >> 16) & 0xff);
-	queue_work(system_wq, &ctrl->aer_work);
+	queue_work(rnv_wq, &ctrl->aer_work);
 }
 
-/* Ask for namespace change notices, then arm the first event request. */
+/*
+ * After every enable (probe, reset, FLR, resume): ask for namespace change
+ * notices (a reset may have cleared the setting), then arm the request.
+ */
 void rnv_events_start(struct rnv_ctrl *ctrl)
 {
 	int ret;
@@ -287,6 +472,7 @@ void rnv_events_start(struct rnv_ctrl *ctrl)
 	if (ret)
 		dev_info(ctrl->dev, "namespace change notices not enabled: %s\n",
 			 rnv_status_str(ret));
+	ctrl->aer_errors = 0;
 	rnv_aer_submit(ctrl);
 }
 
@@ -297,6 +483,18 @@ void rnv_events_init(struct rnv_ctrl *ctrl)
 	INIT_WORK(&ctrl->aer_work, rnv_aer_work);
 }
 
+/*
+ * The controller was stopped (rnv_ctrl_stop, interrupts fenced): it holds
+ * no event request now, and no re-arm queued before the stop may run after
+ * the restart has armed a new one.
+ */
+void rnv_events_stopped(struct rnv_ctrl *ctrl)
+{
+	cancel_work_sync(&ctrl->aer_work);
+	atomic_set(&ctrl->aer_outstanding, 0);
+}
+
+/* Remove: the controller has left LIVE, so nothing queues these again. */
 void rnv_events_stop(struct rnv_ctrl *ctrl)
 {
 	cancel_work_sync(&ctrl->aer_work);
@@ -307,8 +505,10 @@ void rnv_ns_remove_all(struct rnv_ctrl *ctrl)
 {
 	LIST_HEAD(gone);
 
+	mutex_lock(&ctrl->scan_lock);
 	mutex_lock(&ctrl->ns_lock);
 	list_splice_init(&ctrl->namespaces, &gone);
 	mutex_unlock(&ctrl->ns_lock);
 	rnv_ns_delete_list(&gone);
+	mutex_unlock(&ctrl->scan_lock);
 }
