@@ -169,7 +169,8 @@ void rnv_ctrl_stop(struct rnv_ctrl *ctrl, enum rnv_stop how)
 		else
 			ret = rnv_ctrl_disable(ctrl);
 		if (ret)
-			dev_warn(ctrl->dev, "controller did not stop (%d): bus mastering off\n", ret);
+			dev_warn(ctrl->dev, "controller did not stop (%d): bus mastering off\n",
+				 ret);
 		ctrl->enabled = false;
 	}
 	pci_clear_master(ctrl->pdev);
