@@ -122,8 +122,10 @@ static void rnv_passthru_start(struct rnv_ctrl *ctrl, u32 effects)
 {
 	if (!(effects & RNV_EFFECTS_NS))
 		return;
+	/* One at a time: each owns the freeze from start to end. */
+	mutex_lock(&ctrl->effects_lock);
 	dev_info(ctrl->dev, "admin command with effects %#x: freezing I/O\n", effects);
-	rnv_ns_freeze(ctrl, MAX_SCHEDULE_TIMEOUT);
+	rnv_ns_freeze(ctrl, 0);
 }
 
 /* After it: re-read every disk while still frozen, then add and drop disks. */
@@ -133,6 +135,7 @@ static void rnv_passthru_end(struct rnv_ctrl *ctrl, u32 effects)
 		return;
 	rnv_ns_revalidate(ctrl);
 	rnv_ns_unfreeze(ctrl);
+	mutex_unlock(&ctrl->effects_lock);
 	if (rnv_ns_scan(ctrl))
 		dev_warn(ctrl->dev, "namespace rescan after admin command failed\n");
 }
@@ -440,6 +443,7 @@ void rnv_chr_init(struct rnv_ctrl *ctrl)
 	d->release = rnv_ctrl_release;
 	d->devt = MKDEV(MAJOR(rnv_chr_devt), ctrl->instance);
 	init_rwsem(&ctrl->ioctl_rwsem);
+	mutex_init(&ctrl->effects_lock);
 }
 
 int rnv_chr_add(struct rnv_ctrl *ctrl)

@@ -77,6 +77,10 @@ int rnv_ctrl_disable(struct rnv_ctrl *ctrl)
 {
 	u32 cc = readl(ctrl->bar + NVME_REG_CC);
 
+	if (cc == ~0u) {
+		dev_err(ctrl->dev, "disable: device gone (CC reads all ones)\n");
+		return -ENODEV;
+	}
 	if (cc & NVME_CC_ENABLE)
 		writel(cc & ~NVME_CC_ENABLE, ctrl->bar + NVME_REG_CC);
 	return rnv_ctrl_wait(ctrl, NVME_CSTS_RDY, 0, rnv_ready_ms(ctrl), "disable");

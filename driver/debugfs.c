@@ -120,8 +120,11 @@ static void rnv_fault_release(struct rnv_ctrl *ctrl, bool all)
 	struct rnv_fault *f = &ctrl->fault;
 	struct request *req, *next;
 	unsigned long flags;
-	LIST_HEAD(due);
 
+	/*
+	 * Clear held and complete under held_lock: rnv_cancel_rq, which skips
+	 * held requests, must never see one in between.
+	 */
 	spin_lock_irqsave(&f->held_lock, flags);
 	list_for_each_entry_safe(req, next, &f->held, queuelist) {
 		if (!all && time_before(jiffies, rnv_cmd(req)->held_until)) {
@@ -129,14 +132,11 @@ static void rnv_fault_release(struct rnv_ctrl *ctrl, bool all)
 					 rnv_cmd(req)->held_until - jiffies);
 			break;
 		}
-		rnv_cmd(req)->held = false;
-		list_move_tail(&req->queuelist, &due);
-	}
-	spin_unlock_irqrestore(&f->held_lock, flags);
-	list_for_each_entry_safe(req, next, &due, queuelist) {
 		list_del_init(&req->queuelist);
+		rnv_cmd(req)->held = false;
 		blk_mq_complete_request(req);
 	}
+	spin_unlock_irqrestore(&f->held_lock, flags);
 }
 
 static void rnv_fault_release_work(struct work_struct *work)

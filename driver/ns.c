@@ -86,16 +86,7 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	memcpy(ns->nguid, id->nguid, sizeof(ns->nguid));
 	memcpy(ns->eui64, id->eui64, sizeof(ns->eui64));
 
-	/*
-	 * The new queue joins the tag set here. Under ns_lock a reset either
-	 * quiesced the tag set before (then quiesce it like the others) or
-	 * will include it: either way one quiesce, one unquiesce.
-	 */
-	mutex_lock(&ctrl->ns_lock);
 	disk = blk_mq_alloc_disk(&ctrl->io_set, ns);
-	if (!IS_ERR(disk) && ctrl->io_quiesced)
-		blk_mq_quiesce_queue(disk->queue);
-	mutex_unlock(&ctrl->ns_lock);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto free_ns;
@@ -106,20 +97,31 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	snprintf(disk->disk_name, DISK_NAME_LEN, "rocknvme%dn%u", ctrl->instance, nsid);
 	rnv_ns_set_limits(ns, disk->queue);
 	set_capacity(disk, ns->nsze << (ns->lba_shift - SECTOR_SHIFT));
-	ret = device_add_disk(ctrl->dev, disk, NULL);
-	if (ret)
-		goto put_disk;
-	/* Dropped in rnv_ns_free_disk, which now owns ns. */
-	get_device(&ctrl->cdev_device);
+	/*
+	 * On the list from here to after del_gendisk, so that every reset
+	 * quiesces this queue too; joining during a reset, it starts quiesced.
+	 * Lookups skip it until the disk is added.
+	 */
 	mutex_lock(&ctrl->ns_lock);
 	list_add_tail(&ns->entry, &ctrl->namespaces);
+	if (ctrl->io_quiesced)
+		blk_mq_quiesce_queue(disk->queue);
 	mutex_unlock(&ctrl->ns_lock);
+	ret = device_add_disk(ctrl->dev, disk, NULL);
+	if (ret)
+		goto unlist;
+	/* Dropped in rnv_ns_free_disk, which now owns ns. */
+	get_device(&ctrl->cdev_device);
+	WRITE_ONCE(ns->added, true);
 	dev_info(ctrl->dev, "%s: %llu blocks of %u bytes (%llu MiB)\n", disk->disk_name,
 		 ns->nsze, 1u << ns->lba_shift,
 		 (ns->nsze << ns->lba_shift) >> 20);
 	return 0;
 
-put_disk:
+unlist:
+	mutex_lock(&ctrl->ns_lock);
+	list_del(&ns->entry);
+	mutex_unlock(&ctrl->ns_lock);
 	put_disk(disk);
 free_ns:
 	kfree(ns);
@@ -202,7 +204,7 @@ struct rnv_ns *rnv_ns_get(struct rnv_ctrl *ctrl, u32 nsid)
 
 	mutex_lock(&ctrl->ns_lock);
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
-		if (ns->nsid == nsid && !ns->gone) {
+		if (ns->nsid == nsid && ns->added && !ns->gone) {
 			get_device(disk_to_dev(ns->disk));
 			found = ns;
 			break;
@@ -233,32 +235,41 @@ static bool rnv_ns_has_disk(struct rnv_ctrl *ctrl, u32 nsid)
 	return false;
 }
 
-/* Delete disks in @gone; outside ns_lock, as del_gendisk waits for I/O. */
-static void rnv_ns_delete_list(struct list_head *gone)
+/*
+ * Delete the disks on @victims (linked by remove_entry). del_gendisk runs
+ * outside ns_lock, as it waits for I/O that a reset may have to let
+ * through; the namespace stays on the list until then so that reset still
+ * quiesces and unquiesces its queue. Caller holds scan_lock.
+ */
+static void rnv_ns_delete_list(struct rnv_ctrl *ctrl, struct list_head *victims)
 {
 	struct rnv_ns *ns, *next;
 
-	list_for_each_entry_safe(ns, next, gone, entry) {
-		list_del(&ns->entry);
-		dev_info(ns->ctrl->dev, "%s: namespace %u removed\n",
-			 ns->disk->disk_name, ns->nsid);
+	list_for_each_entry_safe(ns, next, victims, remove_entry) {
+		dev_info(ctrl->dev, "%s: namespace %u removed\n", ns->disk->disk_name, ns->nsid);
 		del_gendisk(ns->disk);
+		mutex_lock(&ctrl->ns_lock);
+		list_del(&ns->entry);
+		mutex_unlock(&ctrl->ns_lock);
 		put_disk(ns->disk);	/* frees ns through rnv_ns_free_disk */
 	}
 }
 
-/* Drop the disks of namespaces that are gone or no longer in the active list. */
+/* Drop the disks of namespaces that are gone or no longer in the active list (@list NULL: all). */
 static void rnv_ns_remove_inactive(struct rnv_ctrl *ctrl, const __le32 *list)
 {
-	struct rnv_ns *ns, *next;
-	LIST_HEAD(gone);
+	struct rnv_ns *ns;
+	LIST_HEAD(victims);
 
 	mutex_lock(&ctrl->ns_lock);
-	list_for_each_entry_safe(ns, next, &ctrl->namespaces, entry)
-		if (ns->gone || !rnv_nsid_listed(list, ns->nsid))
-			list_move_tail(&ns->entry, &gone);
+	list_for_each_entry(ns, &ctrl->namespaces, entry) {
+		if (!list || ns->gone || !rnv_nsid_listed(list, ns->nsid)) {
+			ns->gone = true;
+			list_add_tail(&ns->remove_entry, &victims);
+		}
+	}
 	mutex_unlock(&ctrl->ns_lock);
-	rnv_ns_delete_list(&gone);
+	rnv_ns_delete_list(ctrl, &victims);
 }
 
 /*
@@ -315,13 +326,15 @@ out:
 }
 
 /*
- * Stop new I/O at the block layer's door and wait up to @timeout for what
- * is in flight to finish (suspend, or a command that reformats). The wait
- * is outside ns_lock, which a reset needs to finish that I/O; scan_lock
- * keeps the list from changing meanwhile.
+ * Stop new I/O at the block layer's door and wait up to @timeout jiffies
+ * (0: no limit) for what is in flight to finish (suspend, or a command
+ * that reformats). The wait is outside ns_lock, which a reset needs to
+ * finish that I/O; scan_lock keeps the list from changing meanwhile.
  */
 void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout)
 {
+	long left;
+
 	struct rnv_ns *ns;
 
 	mutex_lock(&ctrl->scan_lock);
@@ -334,13 +347,16 @@ void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout)
 	}
 	mutex_unlock(&ctrl->ns_lock);
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
-		if (!ns->frozen)
-			continue;
-		timeout = blk_mq_freeze_queue_wait_timeout(ns->disk->queue, timeout);
 		if (!timeout) {
+			blk_mq_freeze_queue_wait(ns->disk->queue);
+			continue;
+		}
+		left = blk_mq_freeze_queue_wait_timeout(ns->disk->queue, timeout);
+		if (left <= 0) {
 			dev_warn(ctrl->dev, "I/O still in flight after the freeze timeout\n");
 			break;
 		}
+		timeout = left;
 	}
 	mutex_unlock(&ctrl->scan_lock);
 }
@@ -461,10 +477,10 @@ void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe)
 }
 
 /*
- * After every enable (probe, reset, FLR, resume): ask for namespace change
- * notices (a reset may have cleared the setting), then arm the request.
+ * After every enable (probe, and restart before LIVE): ask for namespace
+ * change notices, since a reset may have cleared the setting.
  */
-void rnv_events_start(struct rnv_ctrl *ctrl)
+void rnv_events_config(struct rnv_ctrl *ctrl)
 {
 	int ret;
 
@@ -472,6 +488,11 @@ void rnv_events_start(struct rnv_ctrl *ctrl)
 	if (ret)
 		dev_info(ctrl->dev, "namespace change notices not enabled: %s\n",
 			 rnv_status_str(ret));
+}
+
+/* Once LIVE: arm the event request (it waits for nothing). */
+void rnv_events_arm(struct rnv_ctrl *ctrl)
+{
 	ctrl->aer_errors = 0;
 	rnv_aer_submit(ctrl);
 }
@@ -503,12 +524,7 @@ void rnv_events_stop(struct rnv_ctrl *ctrl)
 
 void rnv_ns_remove_all(struct rnv_ctrl *ctrl)
 {
-	LIST_HEAD(gone);
-
 	mutex_lock(&ctrl->scan_lock);
-	mutex_lock(&ctrl->ns_lock);
-	list_splice_init(&ctrl->namespaces, &gone);
-	mutex_unlock(&ctrl->ns_lock);
-	rnv_ns_delete_list(&gone);
+	rnv_ns_remove_inactive(ctrl, NULL);
 	mutex_unlock(&ctrl->scan_lock);
 }

@@ -426,6 +426,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rnv_effects_read(ctrl);
 	rnv_dbbuf_alloc(ctrl);
 	rnv_ctrl_set_optional_features(ctrl);
+	rnv_events_config(ctrl);
 	ret = rnv_setup_io(ctrl);
 	if (ret)
 		goto destroy_pools;
@@ -438,14 +439,20 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_ns_scan(ctrl);
 	if (ret)
 		goto remove_ns;
+	/* A command that timed out during probe killed the controller. */
+	ret = -ENODEV;
+	if (!rnv_change_state(ctrl, RNV_LIVE))
+		goto remove_ns;
 	rnv_debugfs_add(ctrl);
-	rnv_change_state(ctrl, RNV_LIVE);
-	rnv_events_start(ctrl);
+	rnv_events_arm(ctrl);
 	return 0;
 
 remove_ns:
-	rnv_ns_remove_all(ctrl);
+	/* ioctls (node or disks) may be running: refuse more, wait, then no rescans. */
 	rnv_chr_hide(ctrl);
+	rnv_chr_wait_ioctls(ctrl);
+	rnv_change_state(ctrl, RNV_DELETING);
+	rnv_ns_remove_all(ctrl);
 destroy_io_set:
 	rnv_io_set_destroy(ctrl);
 teardown_io:
@@ -527,7 +534,8 @@ static pci_ers_result_t rnv_error_detected(struct pci_dev *pdev, pci_channel_sta
 		return PCI_ERS_RESULT_CAN_RECOVER;
 	case pci_channel_io_frozen:
 		dev_warn(ctrl->dev, "PCI channel frozen: stopping for a slot reset\n");
-		rnv_ctrl_reset_prepare(ctrl);
+		if (!rnv_ctrl_reset_prepare(ctrl))
+			return PCI_ERS_RESULT_DISCONNECT;
 		return PCI_ERS_RESULT_NEED_RESET;
 	default:
 		dev_warn(ctrl->dev, "PCI channel failed for good\n");

@@ -57,17 +57,23 @@ bool rnv_change_state(struct rnv_ctrl *ctrl, enum rnv_state new)
 }
 
 /*
- * Quiesce every queue of both tag sets, namespace disks in any stage of
- * their life included: a disk that is being added joins quiesced (see
- * rnv_ns_add), one being deleted stays in the tag set until it is gone.
+ * Quiesce the admin queue and every disk's queue. The namespace list holds
+ * a disk from allocation until after del_gendisk (rnv_ns_add,
+ * rnv_ns_delete_list), so a disk being added or deleted is covered too.
+ * Not blk_mq_quiesce_tagset: it takes the tag set's tag_list_lock, which
+ * blk-mq holds while a new disk joining the set freezes the others; that
+ * freeze can be waiting for I/O that only this reset will let finish.
  * blk-mq counts quiesces, so the flags (under ns_lock) pair each quiesce
  * with exactly one unquiesce.
  */
 static void rnv_quiesce(struct rnv_ctrl *ctrl)
 {
+	struct rnv_ns *ns;
+
 	mutex_lock(&ctrl->ns_lock);
-	if (!ctrl->io_quiesced && ctrl->io_set_ready) {
-		blk_mq_quiesce_tagset(&ctrl->io_set);
+	if (!ctrl->io_quiesced) {
+		list_for_each_entry(ns, &ctrl->namespaces, entry)
+			blk_mq_quiesce_queue(ns->disk->queue);
 		ctrl->io_quiesced = true;
 	}
 	if (!ctrl->admin_quiesced) {
@@ -90,9 +96,12 @@ static void rnv_unquiesce_admin(struct rnv_ctrl *ctrl)
 /* Let I/O flow again; requests handed back for replay were kicked already. */
 static void rnv_unquiesce_io(struct rnv_ctrl *ctrl)
 {
+	struct rnv_ns *ns;
+
 	mutex_lock(&ctrl->ns_lock);
 	if (ctrl->io_quiesced) {
-		blk_mq_unquiesce_tagset(&ctrl->io_set);
+		list_for_each_entry(ns, &ctrl->namespaces, entry)
+			blk_mq_unquiesce_queue(ns->disk->queue);
 		ctrl->io_quiesced = false;
 	}
 	mutex_unlock(&ctrl->ns_lock);
@@ -100,13 +109,20 @@ static void rnv_unquiesce_io(struct rnv_ctrl *ctrl)
 
 static bool rnv_cancel_rq(struct request *req, void *data)
 {
+	struct rnv_fault *f = &rnv_rq_ctrl(req)->fault;
 	struct rnv_cmd *cmd = rnv_cmd(req);
+	unsigned long flags;
 
-	/* Finished, or finished by the controller and held back by a test. */
-	if (blk_mq_request_completed(req) || READ_ONCE(cmd->held))
-		return true;
-	cmd->status = *(int *)data;
-	blk_mq_complete_request(req);
+	/*
+	 * Finished, or finished by the controller and held back by a test:
+	 * held_lock makes "not held" and the release's completion one step.
+	 */
+	spin_lock_irqsave(&f->held_lock, flags);
+	if (!blk_mq_request_completed(req) && !cmd->held) {
+		cmd->status = *(int *)data;
+		blk_mq_complete_request(req);
+	}
+	spin_unlock_irqrestore(&f->held_lock, flags);
 	return true;
 }
 
@@ -162,7 +178,7 @@ void rnv_ctrl_stop(struct rnv_ctrl *ctrl, enum rnv_stop how)
 	mutex_lock(&ctrl->shutdown_lock);
 	rnv_quiesce(ctrl);
 	if (ctrl->enabled) {
-		if (how == RNV_STOP_KILL && !rnv_ctrl_alive(ctrl))
+		if (how == RNV_STOP_KILL && readl(ctrl->bar + NVME_REG_CSTS) == ~0u)
 			ret = -ENODEV;
 		else if (how == RNV_STOP_SHUTDOWN)
 			ret = rnv_ctrl_shutdown(ctrl);
@@ -195,10 +211,15 @@ static int rnv_ctrl_restart(struct rnv_ctrl *ctrl)
 	int n, ret;
 
 	mutex_lock(&ctrl->shutdown_lock);
+	/* Killed since the stop (a permanent PCI error, a removal): stay down. */
+	ret = READ_ONCE(ctrl->state) == RNV_RESETTING ? 0 : -ENODEV;
 	/* EN may be set only once RDY reads 0: a controller that never stopped is not reused. */
-	ret = rnv_ctrl_disable(ctrl);
+	if (!ret)
+		ret = rnv_ctrl_disable(ctrl);
 	if (!ret) {
 		pci_set_master(ctrl->pdev);
+		/* Config space as it works now, for PCI error recovery to restore. */
+		pci_save_state(ctrl->pdev);
 		rnv_q_init(&ctrl->queues[0]);
 		rnv_ctrl_setup_admin(ctrl);
 		ctrl->enabled = true;
@@ -219,6 +240,7 @@ static int rnv_ctrl_restart(struct rnv_ctrl *ctrl)
 		return -EIO;
 	}
 	rnv_ctrl_set_optional_features(ctrl);
+	rnv_events_config(ctrl);
 	return rnv_ctrl_create_io_queues(ctrl);
 }
 
@@ -234,7 +256,6 @@ void rnv_ctrl_kill(struct rnv_ctrl *ctrl)
 	rnv_ctrl_stop(ctrl, RNV_STOP_KILL);
 	rnv_unquiesce_admin(ctrl);
 	rnv_unquiesce_io(ctrl);
-	rnv_ns_unfreeze(ctrl);
 }
 
 /*
@@ -256,7 +277,8 @@ static int rnv_ctrl_bring_back(struct rnv_ctrl *ctrl, const char *what)
 		rnv_ctrl_kill(ctrl);
 		return ret;
 	}
-	rnv_events_start(ctrl);
+	/* Nothing after LIVE waits for the device: a timeout now means a new reset. */
+	rnv_events_arm(ctrl);
 	rnv_unquiesce_io(ctrl);
 	return 0;
 }
@@ -325,6 +347,8 @@ void rnv_ctrl_begin_delete(struct rnv_ctrl *ctrl)
 {
 	if (!rnv_ctrl_claim(ctrl, RNV_DELETING))
 		rnv_ctrl_kill(ctrl);
+	/* DELETING and DEAD refuse resets; one asked for before finishes now. */
+	cancel_work_sync(&ctrl->reset_work);
 }
 
 /*
@@ -382,13 +406,23 @@ void rnv_ctrl_power_off(struct rnv_ctrl *ctrl)
 	rnv_ctrl_stop(ctrl, RNV_STOP_SHUTDOWN);
 }
 
-/* Ask for a reset; false if one is already running or the controller is gone. */
+/*
+ * Ask for a reset; false if one is already running or the controller is
+ * not live. The work is queued under state_lock, so whoever sees RESETTING
+ * from a reset also finds the work to wait for (rnv_ctrl_claim).
+ */
 bool rnv_ctrl_schedule_reset(struct rnv_ctrl *ctrl)
 {
-	if (!rnv_change_state(ctrl, RNV_RESETTING))
-		return false;
-	queue_work(rnv_wq, &ctrl->reset_work);
-	return true;
+	bool ok;
+
+	spin_lock_irq(&ctrl->state_lock);
+	ok = ctrl->state == RNV_LIVE;
+	if (ok) {
+		WRITE_ONCE(ctrl->state, RNV_RESETTING);
+		queue_work(rnv_wq, &ctrl->reset_work);
+	}
+	spin_unlock_irq(&ctrl->state_lock);
+	return ok;
 }
 
 /* NVME_IOCTL_RESET and sysfs reset_controller: reset and wait for the outcome. */
@@ -458,6 +492,9 @@ enum blk_eh_timer_return rnv_timeout(struct request *req)
 	enum rnv_state state = READ_ONCE(ctrl->state);
 	unsigned long flags;
 
+	/* PCI error recovery owns the device: MMIO reads all ones meanwhile. */
+	if (pci_channel_offline(ctrl->pdev))
+		return BLK_EH_RESET_TIMER;
 	spin_lock_irqsave(&q->cq_lock, flags);
 	rnv_q_reap(q);
 	spin_unlock_irqrestore(&q->cq_lock, flags);

@@ -16,7 +16,6 @@
 #include <linux/moduleparam.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
-#include "rocknvme-compat.h"
 
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
@@ -131,13 +130,15 @@ struct rnv_cmd {
 
 /* One active namespace and its disk. */
 struct rnv_ns {
-	struct list_head entry;
+	struct list_head entry;		/* ctrl->namespaces, alloc to after del_gendisk */
+	struct list_head remove_entry;	/* on a scan's list of disks to delete */
 	struct rnv_ctrl *ctrl;
 	struct gendisk *disk;
 	u32 nsid;
 	u8 lba_shift;
 	bool frozen;			/* by a suspend or passthrough, under ns_lock */
-	bool gone;			/* revalidation found it changed or gone */
+	bool added;			/* device_add_disk done: lookups may find it */
+	bool gone;			/* changed or gone: the scan deletes the disk */
 	u64 nsze;			/* logical blocks */
 	u8 nguid[16];			/* identity: a re-created NSID differs here */
 	u8 eui64[8];
@@ -211,6 +212,7 @@ struct rnv_ctrl {
 	bool restarting;		/* reset work is issuing its own commands */
 	struct mutex ns_lock;		/* namespaces list and queue quiescing */
 	struct mutex scan_lock;		/* one namespace scan at a time */
+	struct mutex effects_lock;	/* one passthrough that changes namespaces at a time */
 	struct work_struct scan_work;	/* rescan after a namespace change event */
 	struct work_struct aer_work;	/* re-arm the async event request */
 	unsigned int events;		/* async events received */
@@ -340,7 +342,8 @@ void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout);
 void rnv_ns_unfreeze(struct rnv_ctrl *ctrl);
 void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe);
 void rnv_events_init(struct rnv_ctrl *ctrl);
-void rnv_events_start(struct rnv_ctrl *ctrl);
+void rnv_events_config(struct rnv_ctrl *ctrl);
+void rnv_events_arm(struct rnv_ctrl *ctrl);
 void rnv_events_stopped(struct rnv_ctrl *ctrl);
 void rnv_events_stop(struct rnv_ctrl *ctrl);
 
