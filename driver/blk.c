@@ -123,7 +123,7 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->aborted = false;
 	cmd->status = -EIO;
 	cmd->held = false;
-	cmd->nents = 0;
+	cmd->sg_alloced = 0;
 	cmd->bvec_len = 0;
 	cmd->prp_pages = 0;
 	/* Passthrough requests arrive with their command already in cmd->sqe. */

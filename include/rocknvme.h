@@ -20,7 +20,8 @@
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
 #define RNV_MAX_XFER		(4u << 20)	/* bytes; cap when MDTS is 0 or larger */
-#define RNV_MAX_SEGS		128	/* scatterlist entries inline in each rnv_cmd */
+#define RNV_MAX_SEGS		128	/* data segments per request */
+#define RNV_INLINE_SG		2	/* scatterlist entries in each rnv_cmd; more are chained */
 #define RNV_MAX_PRP_PAGES	4	/* chained PRP list pages: 4 MiB needs 3 */
 #define RNV_SMALL_POOL_SIZE	256	/* bytes: PRP lists of up to 32 entries */
 #define RNV_ADMIN_TIMEOUT	(60 * HZ)
@@ -112,7 +113,7 @@ struct rnv_cmd {
 	bool from_user;			/* passthrough ioctl, not the driver's own */
 	u8 genctr;			/* CID generation of the current dispatch */
 	unsigned long held_until;	/* jiffies */
-	int nents;			/* entries passed to dma_map_sg, 0 = none */
+	unsigned short sg_alloced;	/* entries in sgt (inline + chained), 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
 	unsigned int bvec_len;		/* 0 = no fast path mapping */
 	/*
@@ -125,7 +126,12 @@ struct rnv_cmd {
 	dma_addr_t prp_dma[RNV_MAX_PRP_PAGES];
 	struct nvme_dsm_range dsm;	/* DMA: the one discard range, to device */
 	dma_addr_t dsm_dma;		/* 0 = not mapped */
-	struct scatterlist sg[RNV_MAX_SEGS];
+	/*
+	 * Multi-segment data: the first RNV_INLINE_SG scatterlist entries live
+	 * here, longer lists come from the kernel's chained sg pools.
+	 */
+	struct sg_table sgt;
+	struct scatterlist inline_sg[RNV_INLINE_SG];
 };
 
 /* One active namespace and its disk. */
