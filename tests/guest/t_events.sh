@@ -25,7 +25,7 @@ armed() { [ "$(outstanding)" = 1 ]; }
 
 check events-armed "$(outstanding)" 1 "event requests outstanding after load"
 nvme set-feature "$CTRL" -f 0x0b -v 0 >/dev/null 2>&1
-check events-aec-cleared "$(($(aec)))" 0 "AEC after Set Features 0x0b = 0"
+check events-aec-cleared "$(aec)" 0x00000000 "AEC after Set Features 0x0b = 0"
 echo 1 >"$sysfs/reset_controller"
 check events-aec-after-reset "$(aec)" 0x00000100 "AEC after a reset (namespace attribute notices)"
 
