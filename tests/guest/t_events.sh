@@ -21,6 +21,7 @@ outstanding() { sed -n 's/^events: [0-9]* received, \([0-9]*\) requests outstand
 received() { sed -n 's/^events: \([0-9]*\) received.*/\1/p' "$dbg/queues"; }
 # aec: the Asynchronous Event Configuration as the controller reports it.
 aec() { nvme get-feature "$CTRL" -f 0x0b 2>&1 | sed -n 's/.*Current value: *\(0x[0-9a-f]*\).*/\1/p'; }
+# shellcheck disable=SC2317 # called through until_true
 armed() { [ "$(outstanding)" = 1 ]; }
 
 check events-armed "$(outstanding)" 1 "event requests outstanding after load"

@@ -14,7 +14,6 @@ set -uo pipefail
 SECS=${rnvracesecs:-60}
 load_driver || exit 0
 sysfs=$(ctrl_sysfs)
-DISK2=${DISK%n1}n2
 cntlid=$(($(nvme id-ctrl "$CTRL" 2>/dev/null | field cntlid)))
 [ -w /proc/sys/kernel/hung_task_timeout_secs ] && echo 10 >/proc/sys/kernel/hung_task_timeout_secs
 dd if=/dev/urandom of=/tmp/racepat bs=64k count=4 status=none
