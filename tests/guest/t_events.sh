@@ -20,7 +20,16 @@ cntlid=$(($(nvme id-ctrl "$CTRL" 2>/dev/null | field cntlid)))
 outstanding() { sed -n 's/^events: [0-9]* received, \([0-9]*\) requests outstanding$/\1/p' "$dbg/queues"; }
 received() { sed -n 's/^events: \([0-9]*\) received.*/\1/p' "$dbg/queues"; }
 # aec: the Asynchronous Event Configuration as the controller reports it.
-aec() { nvme get-feature "$CTRL" -f 0x0b 2>&1 | sed -n 's/.*Current value: *\(0x[0-9a-f]*\).*/\1/p'; }
+# (printf's %#x prints 0 without 0x, hence the normalising; unreadable stays "unreadable").
+aec() {
+	local v
+	v=$(nvme get-feature "$CTRL" -f 0x0b 2>&1 | sed -n 's/.*Current value: *\([0-9a-fx]\+\).*/\1/p')
+	case $v in
+	0x*) printf '0x%08x\n' "$v" ;;
+	[0-9a-f]*) printf '0x%08x\n' "0x$v" ;;
+	*) echo unreadable ;;
+	esac
+}
 # shellcheck disable=SC2317 # called through until_true
 armed() { [ "$(outstanding)" = 1 ]; }
 
