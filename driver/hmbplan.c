@@ -71,3 +71,24 @@ u64 rnv_hmb_plan(const struct rnv_hmb_req *req, const struct rnv_hmb_ops *ops, v
 	}
 	return 0;
 }
+
+/*
+ * Write descriptor @desc for a chunk at bus address @addr of @len bytes:
+ * ADDR (bytes 7:0) and BSIZE in controller pages (bytes 11:8), little
+ * endian, bytes 15:12 reserved (NVMe 2.0 Figure 388). Byte by byte, so it
+ * means the same on any host; power.c checks that this is the layout of
+ * <linux/nvme.h>'s struct nvme_host_mem_buf_desc.
+ */
+void rnv_hmb_desc(void *desc, u64 addr, u64 len, u32 page_size)
+{
+	u8 *d = desc;
+	u64 pages = len / page_size;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		d[i] = (u8)(addr >> (8 * i));
+	for (i = 0; i < 4; i++)
+		d[8 + i] = (u8)(pages >> (8 * i));
+	for (i = 12; i < RNV_HMB_DESC_SIZE; i++)
+		d[i] = 0;
+}

@@ -234,10 +234,11 @@ static int rnv_hmb_alloc(struct rnv_ctrl *ctrl, u64 pref, u64 min, u32 maxd, u64
 		rnv_hmb_undo(&hc, nr);
 		return -ENOMEM;
 	}
-	for (i = 0; i < nr; i++) {
-		pwr->hmb_descs[i].addr = cpu_to_le64(hc.chunks[i].dma);
-		pwr->hmb_descs[i].size = cpu_to_le32(hc.chunks[i].len / ctrl->page_size);
-	}
+	BUILD_BUG_ON(sizeof(*pwr->hmb_descs) != RNV_HMB_DESC_SIZE ||
+		     offsetof(struct nvme_host_mem_buf_desc, size) != 8);
+	for (i = 0; i < nr; i++)
+		rnv_hmb_desc(&pwr->hmb_descs[i], hc.chunks[i].dma, hc.chunks[i].len,
+			     ctrl->page_size);
 	pwr->hmb_descs_max = nr;
 	pwr->hmb_chunks = hc.chunks;
 	pwr->hmb_nr = nr;

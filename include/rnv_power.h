@@ -78,6 +78,10 @@ struct rnv_hmb_ops {
 u64 rnv_hmb_plan(const struct rnv_hmb_req *req, const struct rnv_hmb_ops *ops, void *ctx,
 		 u32 *nr_chunks);
 
+/* One Host Memory Buffer descriptor as the controller reads it: 16 bytes. */
+#define RNV_HMB_DESC_SIZE	16
+void rnv_hmb_desc(void *desc, u64 addr, u64 len, u32 page_size);
+
 #ifdef __KERNEL__
 /* ---- kernel only ---- */
 #include <linux/mutex.h>
