@@ -418,6 +418,7 @@ static struct attribute *rnv_ctrl_attrs[] = {
 	&dev_attr_sgl.attr,
 	NULL,
 };
+
 static const struct attribute_group rnv_ctrl_group = {
 	.attrs = rnv_ctrl_attrs,
 };

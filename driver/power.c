@@ -269,8 +269,10 @@ static void rnv_hmb_config(struct rnv_ctrl *ctrl)
 	u32 bits = NVME_HOST_MEM_ENABLE;
 	int ret;
 
-	if (pwr->hmb_fake_kib)
-		pref = min = (u64)pwr->hmb_fake_kib << 10;
+	if (pwr->hmb_fake_kib) {
+		pref = (u64)pwr->hmb_fake_kib << 10;
+		min = pref;
+	}
 	mutex_lock(&pwr->hmb_lock);
 	/* CC.EN=0 disabled it; the memory is still ours to hand back. */
 	pwr->hmb_on = false;
@@ -308,9 +310,9 @@ unlock:
 /*
  * Take the buffer back while the controller still answers (it may be in
  * the middle of using it). Only a live controller is asked, never one
- * behind a frozen PCI channel: a timed-out one is reset without this, and CC.EN=0 then ends its use of the buffer
- * (bus mastering goes off too); the memory itself stays allocated until
- * remove.
+ * behind a frozen PCI channel: a timed-out one is reset without this, and
+ * CC.EN=0 then ends its use of the buffer (bus mastering goes off too).
+ * The memory itself stays allocated until remove.
  */
 void rnv_hmb_disable(struct rnv_ctrl *ctrl)
 {

@@ -10,15 +10,9 @@
 #ifndef RNV_POWER_H
 #define RNV_POWER_H
 
+/* Host unit tests get u8, u32, u64 and bool from tests/unit/kernel_types.h. */
 #ifdef __KERNEL__
 #include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-/* Host unit tests only: the kernel's fixed-size types, for the pure code. */
-typedef uint8_t u8;
-typedef uint32_t u32;
-typedef uint64_t u64;
 #endif
 
 /*

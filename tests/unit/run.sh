@@ -10,7 +10,8 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 OUT=$RNV_OUT/unit
-CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Werror -fsanitize=address,undefined -I "$RNV_TOP/include")
+CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Werror -fsanitize=address,undefined -I "$RNV_TOP/include"
+	-include "$RNV_TOP/tests/unit/kernel_types.h")
 mkdir -p "$OUT"
 declare -A SRC=([apst]=driver/apst.c [hmb]=driver/hmbplan.c)
 log=$(mktemp)
