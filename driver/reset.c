@@ -308,10 +308,10 @@ static bool rnv_ctrl_claim(struct rnv_ctrl *ctrl, enum rnv_state new)
 {
 	bool waited;
 
-	/* The controller gives the host memory back while it still can. */
-	rnv_hmb_disable(ctrl);
 	do {
 		waited = flush_work(&ctrl->reset_work);
+		/* The controller gives the host memory back while it still can. */
+		rnv_hmb_disable(ctrl);
 		if (rnv_change_state(ctrl, new))
 			return true;
 	} while (waited && READ_ONCE(ctrl->state) == RNV_RESETTING);

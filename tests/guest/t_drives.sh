@@ -22,6 +22,10 @@ id="$vid:$did"
 sysfs=/sys/class/rocknvme/${CTRL#/dev/}
 dfs=$(debugfs_dir)
 zmax=/sys/block/${DISK#/dev/}/queue/write_zeroes_max_bytes
+# mark, then newlog: the kernel log lines since the mark (busybox dmesg cannot clear it).
+since=0
+mark() { since=$(dmesg | wc -l); }
+newlog() { dmesg | tail -n +$((since + 1)); }
 
 "$RMMOD" rocknvme 2>/dev/null
 for bad in quirks=zz quirks=1b36:0010 "quirks=$id:40" "quirks=$id:-0" quirks=1b36:10000:1 \
@@ -38,18 +42,18 @@ else
 fi
 
 # Defaults: no quirk for QEMU's IDs, APST not supported, no HMB.
-dmesg -C
+mark
 reload_rocknvme drives-load || exit 0
-check drives-quirks-none "$(cat "$sysfs/quirks")" 0 "$id quirks"
-if dmesg | grep -q "APST not supported (apsta 0, npss 0)"; then
+check drives-quirks-none "$(cat "$sysfs/quirks")" 0x0 "$id quirks"
+if newlog | grep -q "APST not supported (apsta 0, npss 0)"; then
 	pass drives-apst-log "APST not supported logged"
 else
-	fail drives-apst-log "no 'APST not supported' line: $(dmesg | grep -i apst | tail -n 2)"
+	fail drives-apst-log "no 'APST not supported' line: $(newlog | grep -i apst | tail -n 2)"
 fi
 check drives-apst-debugfs "$(head -n 1 "$dfs/apst")" "off: not supported (apsta 0, npss 0)" "debugfs apst"
 check drives-hmb-none "$(cat "$sysfs/hmb")" "0 0 off" "hmb (bytes chunks state) with hmpre 0"
-if dmesg | grep -qi "host memory buffer"; then
-	fail drives-hmb-none-log "HMB log lines with hmpre 0: $(dmesg | grep -i 'host memory' | head -n 1)"
+if newlog | grep -qi "host memory buffer"; then
+	fail drives-hmb-none-log "HMB log lines with hmpre 0: $(newlog | grep -i 'host memory' | head -n 1)"
 else
 	pass drives-hmb-none-log "no host memory buffer activity with hmpre 0"
 fi
@@ -62,14 +66,14 @@ fi
 
 # HMB refused by the controller: allocate, offer, get Invalid Field, free, go on.
 echo 4096 >"$dfs/hmb_fake_kib"
-dmesg -C
+mark
 if echo 1 >"$sysfs/reset_controller"; then
-	alloc=$(dmesg | grep -c "host memory buffer: 4096 KiB in [0-9]* chunks")
-	refused=$(dmesg | grep -c "host memory buffer refused: invalid field (.*), 4096 KiB freed")
+	alloc=$(newlog | grep -c "host memory buffer: 4096 KiB in [0-9]* chunks")
+	refused=$(newlog | grep -c "host memory buffer refused: invalid field (.*), 4096 KiB freed")
 	check drives-hmb-refused "$alloc $refused $(cat "$dfs/hmb_refused") $(cat "$sysfs/hmb")" \
 		"1 1 1 0 0 off" "allocated, refused, hmb_refused, hmb after the reset"
 else
-	fail drives-hmb-refused "reset_controller failed: $(dmesg | tail -n 3)"
+	fail drives-hmb-refused "reset_controller failed: $(newlog | tail -n 3)"
 fi
 check drives-hmb-state "$(cat "$sysfs/state")" live "controller state after the refused HMB"
 if dd if="$DISK" of=/dev/null bs=1M count=8 iflag=direct 2>/dev/null; then
@@ -78,33 +82,33 @@ else
 	fail drives-hmb-io "read failed after the refused HMB"
 fi
 # And again: nothing is left over from the first time (refused again, freed again).
-dmesg -C
+mark
 echo 1 >"$sysfs/reset_controller"
-check drives-hmb-again "$(dmesg | grep -c 'host memory buffer refused') $(cat "$dfs/hmb_refused") $(cat "$sysfs/hmb")" \
+check drives-hmb-again "$(newlog | grep -c 'host memory buffer refused') $(cat "$dfs/hmb_refused") $(cat "$sysfs/hmb")" \
 	"1 2 0 0 off" "refusals in the log, hmb_refused, hmb after a second reset"
 
 # A minimum above max_host_mem_size_mb: nothing is even allocated.
 reload_rocknvme drives-hmb-max max_host_mem_size_mb=1 || exit 0
 echo 4096 >"$dfs/hmb_fake_kib"
-dmesg -C
+mark
 echo 1 >"$sysfs/reset_controller"
-if dmesg | grep -q "minimum 4096 KiB over max_host_mem_size_mb=1, not used" &&
-	! dmesg | grep -q "KiB in [0-9]* chunks"; then
+if newlog | grep -q "minimum 4096 KiB over max_host_mem_size_mb=1, not used" &&
+	! newlog | grep -q "KiB in [0-9]* chunks"; then
 	pass drives-hmb-max "minimum over max_host_mem_size_mb: not allocated, logged"
 else
-	fail drives-hmb-max "log: $(dmesg | grep -i 'host memory' | head -n 2)"
+	fail drives-hmb-max "log: $(newlog | grep -i 'host memory' | head -n 2)"
 fi
 check drives-hmb-max-sysfs "$(cat "$sysfs/hmb")" "0 0 off" "hmb"
 
 # quirks=: add, clear, another ID's entry ignored; NO_WRITE_ZEROES takes Write Zeroes away.
-dmesg -C
+mark
 reload_rocknvme drives-quirks "quirks=$id:25,$id:-20,ffff:$did:2" || exit 0
 check drives-quirks-param "$(cat "$sysfs/quirks")" 0x5 "$id quirks after +25, -20 and an ffff:$did entry"
-if dmesg | grep -q "quirks 0x5 (by PCI ID) no_apst no_write_zeroes" &&
-	dmesg | grep -q "Write Zeroes disabled by quirk"; then
+if newlog | grep -q "quirks 0x5 (by PCI ID) no_apst no_write_zeroes" &&
+	newlog | grep -q "Write Zeroes disabled by quirk"; then
 	pass drives-quirks-log "applied quirks and their effect logged"
 else
-	fail drives-quirks-log "log: $(dmesg | grep -i quirk | head -n 3)"
+	fail drives-quirks-log "log: $(newlog | grep -i quirk | head -n 3)"
 fi
 check drives-quirks-wz "$(cat "$zmax")" 0 "write_zeroes_max_bytes with NO_WRITE_ZEROES"
 if dd if=/dev/zero of="$DISK" bs=4k count=16 seek=1024 oflag=direct 2>/dev/null &&
