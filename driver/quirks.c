@@ -149,7 +149,10 @@ static int rnv_quirks_set(const char *val, const struct kernel_param *kp)
 	if (!buf)
 		return -ENOMEM;
 	s = strim(buf);
-	while (*s && (entry = strsep(&s, ",")) != NULL) {
+	/* An empty value is no entry at all. */
+	if (!*s)
+		s = NULL;
+	while ((entry = strsep(&s, ",")) != NULL) {
 		if (n == RNV_QUIRK_PARAMS || !rnv_quirk_parse_one(entry, &parsed[n])) {
 			pr_err(RNV_NAME ": quirks=%s refused: want up to %u of VID:DID:FLAGS or VID:DID:-FLAGS (hex, FLAGS within %#x)\n",
 			       val, RNV_QUIRK_PARAMS, RNV_QUIRK_ALL);
