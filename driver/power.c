@@ -276,7 +276,7 @@ static void rnv_hmb_config(struct rnv_ctrl *ctrl)
 	mutex_lock(&pwr->hmb_lock);
 	/* CC.EN=0 disabled it; the memory is still ours to hand back. */
 	pwr->hmb_on = false;
-	if (!pref)
+	if (!pref || !max)
 		goto unlock;
 	if (min > max) {
 		dev_info(ctrl->dev, "host memory buffer: minimum %llu KiB over max_host_mem_size_mb=%u, not used\n",
