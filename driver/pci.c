@@ -469,6 +469,8 @@ not_live:
 disable:
 	rnv_ctrl_disable(ctrl);
 	ctrl->enabled = false;
+	/* Even if it did not stop: memory it was lent must be out of its reach first. */
+	pci_clear_master(pdev);
 	rnv_hmb_free(ctrl);
 	rnv_dbbuf_free(ctrl);
 	rnv_admin_irq_free(ctrl);
