@@ -6,7 +6,7 @@
 #   - quirks= against the controller's own PCI ID (1b36:0010, or 8086:5845 with QEMU's
 #     use-intel-id=on; neither is in the table): sysfs quirks shows the bits, a cleared bit
 #     is cleared, an entry for another ID does not apply, and NO_WRITE_ZEROES takes Write
-#     Zeroes away from the disk (write_zeroes_max_bytes 0);
+#     Zeroes away from the disk (write_zeroes_max_bytes 0), DELAY_RDY makes a reset take 2.3 s;
 #   - HMB: nothing allocated with hmpre 0; then the debugfs knob hmb_fake_kib pretends HMPRE =
 #     HMMIN = N KiB from the next enable on, a reset allocates and offers it, QEMU refuses
 #     Set Features 0x0d (Invalid Field), and the driver frees it all and runs on without;
@@ -116,6 +116,20 @@ if dd if=/dev/zero of="$DISK" bs=4k count=16 seek=1024 oflag=direct 2>/dev/null 
 	pass drives-quirks-zeroout "writes and BLKZEROOUT (written as zeroes) still work"
 else
 	fail drives-quirks-zeroout "write or blkdiscard -z failed with the quirk"
+fi
+
+# DELAY_RDY (8): every disable waits 2.3 s before looking at RDY, so a reset takes that long.
+t0=$(now_ms)
+echo 1 >"$sysfs/reset_controller"
+plain=$(($(now_ms) - t0))
+reload_rocknvme drives-delay "quirks=$id:8" || exit 0
+t0=$(now_ms)
+echo 1 >"$sysfs/reset_controller"
+delayed=$(($(now_ms) - t0))
+if [ "$(cat "$sysfs/quirks")" = 0x8 ] && [ "$delayed" -ge 2300 ] && [ "$plain" -lt 2300 ]; then
+	pass drives-quirks-delay "reset ${plain} ms without, ${delayed} ms with DELAY_RDY"
+else
+	fail drives-quirks-delay "quirks $(cat "$sysfs/quirks"), reset ${plain} ms without, ${delayed} ms with DELAY_RDY"
 fi
 
 "$RMMOD" rocknvme
