@@ -129,6 +129,8 @@ int rnv_identify(struct rnv_ctrl *ctrl, u8 cns, u32 nsid, void *buf)
 	if (ret)
 		dev_err(ctrl->dev, "identify cns %u nsid %u failed: %s (%#x)\n",
 			cns, nsid, rnv_status_str(ret), ret);
+	else if (cns == NVME_ID_CNS_NS)
+		rnv_quirk_ns_ids(ctrl, buf);
 	return ret;
 }
 

@@ -418,7 +418,16 @@ static struct attribute *rnv_ctrl_attrs[] = {
 	&dev_attr_sgl.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(rnv_ctrl);
+
+static const struct attribute_group rnv_ctrl_group = {
+	.attrs = rnv_ctrl_attrs,
+};
+
+static const struct attribute_group *rnv_ctrl_groups[] = {
+	&rnv_ctrl_group,
+	&rnv_power_attr_group,	/* quirks, hmb (power.c) */
+	NULL,
+};
 
 /* The controller's last reference: everything probe allocated for it. */
 static void rnv_ctrl_release(struct device *dev)

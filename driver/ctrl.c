@@ -83,6 +83,7 @@ int rnv_ctrl_disable(struct rnv_ctrl *ctrl)
 	}
 	if (cc & NVME_CC_ENABLE)
 		writel(cc & ~NVME_CC_ENABLE, ctrl->bar + NVME_REG_CC);
+	rnv_quirk_delay_rdy(ctrl);
 	return rnv_ctrl_wait(ctrl, NVME_CSTS_RDY, 0, rnv_ready_ms(ctrl), "disable");
 }
 
@@ -152,7 +153,8 @@ int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
 
 /*
  * Optional features, set after every enable (probe and reset), before the
- * I/O queues exist. Neither is needed for correct I/O, so a controller that
+ * I/O queues exist: shadow doorbells, APST and the Host Memory Buffer
+ * (power.c), interrupt coalescing. None is needed for correct I/O, so a controller that
  * refuses one is logged and used without it.
  */
 void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl)
@@ -161,6 +163,7 @@ void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl)
 	int ret;
 
 	rnv_dbbuf_config(ctrl);
+	rnv_power_config(ctrl);
 	/*
 	 * Interrupt Coalescing (NVMe 2.0 §5.27.1.9): one interrupt per
 	 * THR + 1 completions or per TIME * 100 us, whichever comes first.

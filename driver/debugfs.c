@@ -222,6 +222,7 @@ void rnv_debugfs_add(struct rnv_ctrl *ctrl)
 	ctrl->debugfs = d;
 	debugfs_create_file("regs", 0400, d, ctrl, &rnv_regs_fops);
 	debugfs_create_file("queues", 0400, d, ctrl, &rnv_queues_fops);
+	rnv_power_debugfs(ctrl, d);
 	debugfs_create_file_unsafe("drop_completions", 0600, d, &ctrl->fault.drop,
 				   &rnv_atomic_fops);
 	debugfs_create_file_unsafe("fail_commands", 0600, d, &ctrl->fault.fail,

@@ -189,7 +189,7 @@ static int rnv_admin_irq_setup(struct rnv_ctrl *ctrl)
 	struct rnv_queue *aq = &ctrl->queues[0];
 	int ret;
 
-	ret = pci_alloc_irq_vectors(ctrl->pdev, 1, 1, PCI_IRQ_ALL_TYPES);
+	ret = pci_alloc_irq_vectors(ctrl->pdev, 1, 1, rnv_quirk_irq_types(ctrl));
 	if (ret < 0)
 		return ret;
 	ctrl->nr_vectors = 1;
@@ -227,7 +227,7 @@ static int rnv_io_irq_setup(struct rnv_ctrl *ctrl, unsigned int want)
 
 	rnv_admin_irq_free(ctrl);
 	nvec = pci_alloc_irq_vectors_affinity(ctrl->pdev, 1, want + 1,
-					      PCI_IRQ_ALL_TYPES | PCI_IRQ_AFFINITY, &affd);
+					      rnv_quirk_irq_types(ctrl) | PCI_IRQ_AFFINITY, &affd);
 	if (nvec < 0)
 		return nvec;
 	ctrl->nr_vectors = nvec;
@@ -371,6 +371,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rnv_ctrl_init_recovery(ctrl);
 	rnv_events_init(ctrl);
 	rnv_fault_init(ctrl);
+	rnv_power_init(ctrl);
 	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
 	if (ret < 0) {
 		kfree(ctrl);
@@ -390,6 +391,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!ctrl->queues || !ctrl->rq_started || !ctrl->rq_ended)
 		goto put_ctrl;
 
+	rnv_quirks_init(ctrl);
 	ret = rnv_pci_map(ctrl);
 	if (ret)
 		goto put_ctrl;
@@ -422,6 +424,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_identify_ctrl(ctrl);
 	if (ret)
 		goto destroy_pools;
+	rnv_quirks_identify(ctrl);
 	rnv_queue_set_dma_limits(ctrl, ctrl->admin_q);
 	rnv_effects_read(ctrl);
 	rnv_dbbuf_alloc(ctrl);
@@ -466,6 +469,9 @@ not_live:
 disable:
 	rnv_ctrl_disable(ctrl);
 	ctrl->enabled = false;
+	/* Even if it did not stop: memory it was lent must be out of its reach first. */
+	pci_clear_master(pdev);
+	rnv_hmb_free(ctrl);
 	rnv_dbbuf_free(ctrl);
 	rnv_admin_irq_free(ctrl);
 free_admin_q:
@@ -505,6 +511,7 @@ static void rnv_remove(struct pci_dev *pdev)
 	rnv_teardown_io(ctrl);
 	rnv_prp_pools_destroy(ctrl);
 	rnv_admin_set_destroy(ctrl);
+	rnv_hmb_free(ctrl);
 	rnv_dbbuf_free(ctrl);
 	rnv_admin_irq_free(ctrl);
 	rnv_q_free(ctrl, 0);

@@ -310,6 +310,8 @@ static bool rnv_ctrl_claim(struct rnv_ctrl *ctrl, enum rnv_state new)
 
 	do {
 		waited = flush_work(&ctrl->reset_work);
+		/* The controller gives the host memory back while it still can. */
+		rnv_hmb_disable(ctrl);
 		if (rnv_change_state(ctrl, new))
 			return true;
 	} while (waited && READ_ONCE(ctrl->state) == RNV_RESETTING);
@@ -428,6 +430,7 @@ bool rnv_ctrl_schedule_reset(struct rnv_ctrl *ctrl)
 /* NVME_IOCTL_RESET and sysfs reset_controller: reset and wait for the outcome. */
 int rnv_ctrl_reset_sync(struct rnv_ctrl *ctrl)
 {
+	rnv_hmb_disable(ctrl);
 	if (!rnv_ctrl_schedule_reset(ctrl) && READ_ONCE(ctrl->state) != RNV_RESETTING)
 		return -EBUSY;
 	flush_work(&ctrl->reset_work);

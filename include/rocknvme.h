@@ -16,6 +16,7 @@
 #include <linux/moduleparam.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
+#include "rnv_power.h"
 
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
@@ -238,6 +239,7 @@ struct rnv_ctrl {
 	char serial[21];
 	char firmware_rev[9];
 	struct rnv_fault fault;
+	struct rnv_power pwr;		/* quirks, APST, Host Memory Buffer (power.c) */
 	struct dentry *debugfs;
 	struct device cdev_device;	/* /dev/rocknvmeN; its refcount owns ctrl */
 	struct cdev cdev;

@@ -4,7 +4,8 @@
 # RNV-RESULT line and ends with exactly one line "N passed, N failed" (exit 1 on any failure).
 # The host-side device-tree overlay checks (tests/dts/test-overlay.sh) run first, as "host-dts",
 # then the packaging checks (tests/pkg/test-packaging.sh: dkms.conf, modprobe.d, rocknvme-switch),
-# as "host-pkg".
+# as "host-pkg", then the unit tests of the driver's pure builders (tests/unit/run.sh: APST table,
+# Host Memory Buffer plan, built with the host gcc), as "host-unit".
 #
 #   ONLY=<substring>  run only the boots whose name contains it (e.g. ONLY=x86, ONLY=smmu)
 #   DRIVER=nvme       run the whole suite against the in-kernel nvme driver (no module build)
@@ -51,6 +52,7 @@ BOOTS=(
 	"arm64-nvmecli TESTS=nvmecli,discard,install DRIVE_OPTS=discard=unmap"
 	"arm64-ns      TESTS=ns,format,events,nsrace NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
+	"arm64-drives  TESTS=drives NVME_OPTS=use-intel-id=on"
 	"arm64-reset   TESTS=reset,poll,delay,blkdebug,throttle BLKDEBUG=$BLKDEBUG_RULES THROTTLE=65536"
 	"arm64-recover TESTS=flr,killrace,dead"
 	"arm64-hotplug TESTS=aer,hotplug NVME_LAYOUT=hotplug"
@@ -105,6 +107,10 @@ if [[ host-dts == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/dts/test-overlay.sh" ]; t
 fi
 if [[ host-pkg == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/pkg/test-packaging.sh" ]; then
 	bash "$RNV_TOP/tests/pkg/test-packaging.sh" | sed -u 's/^/[host-pkg] /' | tee -a "$RESULTS" || true
+fi
+if [[ host-unit == *"$ONLY"* ]] && [ -f "$RNV_TOP/tests/unit/run.sh" ]; then
+	bash "$RNV_TOP/tests/unit/run.sh" | grep '^RNV-RESULT' | sed -u 's/^/[host-unit] /' |
+		tee -a "$RESULTS" || true
 fi
 if [[ host-lint == *"$ONLY"* ]] && [ "$DRIVER" = rocknvme ]; then
 	# checkpatch --strict, W=1 and sparse on both arches: CI holds the code to them.
