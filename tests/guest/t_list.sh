@@ -1,0 +1,115 @@
+#!/bin/bash
+# Guest test: the sysfs layout and attributes tools read, and packaging/rocknvme-list against
+# nvme-cli's own `nvme list` for the in-kernel driver, on the same QEMU controller in one boot:
+#   1. rocknvme: /sys/block/<disk>/device is the controller's class device, whose parent is
+#      the PCI function; transport, address, subsysnqn, cntlid, numa_node, sqsize on it;
+#      nsid, nuse, wwid on the disk (values against nvme-cli's Identify);
+#   2. rocknvme-list and rocknvme-list -o json are saved, the controller is moved to nvme
+#      (rocknvme-switch), and `nvme list` / `nvme list -o json` are taken;
+#   3. JSON: the same keys in the same order and the same values for every namespace, except
+#      DevicePath (/dev/rocknvme0n1 against /dev/nvme0n1) and GenericPath (nvme's /dev/ng0n1;
+#      rocknvme has no generic node: empty); table: the same header, and each row the same
+#      from the SN column on; nvme's class device has the same transport, address,
+#      subsysnqn, cntlid, numa_node, model, serial and firmware_rev as ours had;
+#   4. back to rocknvme.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. /tests/lib.sh
+
+SWITCH=/usr/local/sbin/rocknvme-switch
+LIST=/usr/local/sbin/rocknvme-list
+load_driver || exit 0
+SYS=$(ctrl_sysfs)
+bdf=$(nvme_bdf)
+jstr() { tr -d '\n' | grep -o "\"$1\":\"[^\"]*\"" | head -n1 | cut -d'"' -f4; }
+jnum() { tr -d ' \n' | grep -o "\"$1\":[0-9]*" | head -n1 | cut -d: -f2; }
+
+# --- 1. layout and attributes -------------------------------------------------------------
+dev=$(readlink -f "$(sysblock)/device")
+check list-layout-disk "$dev" "$(readlink -f "$SYS")" "$(sysblock)/device"
+check list-layout-ctrl "$(basename "$(readlink -f "$SYS/device")")" "$bdf" "parent of $SYS"
+nvme id-ctrl "$CTRL" -o json >/tmp/list-idctrl.json 2>/dev/null
+check list-attr-transport "$(cat "$SYS/transport")" pcie transport
+check list-attr-address "$(cat "$SYS/address")" "$bdf" address
+check list-attr-subsysnqn "$(cat "$SYS/subsysnqn")" "$(jstr subnqn </tmp/list-idctrl.json)" \
+	"subsysnqn (id-ctrl subnqn)"
+check list-attr-cntlid "$(cat "$SYS/cntlid")" "$(jnum cntlid </tmp/list-idctrl.json)" "cntlid (id-ctrl)"
+check list-attr-numa "$(cat "$SYS/numa_node")" "$(cat "/sys/bus/pci/devices/$bdf/numa_node")" \
+	"numa_node (PCI device's)"
+sq=$(cat "$SYS/sqsize")
+if [[ $sq =~ ^[0-9]+$ ]] && [ "$sq" -gt 0 ]; then
+	pass list-attr-sqsize "sqsize $sq"
+else
+	fail list-attr-sqsize "sqsize '$sq'"
+fi
+SB=$(sysblock)
+check list-attr-nsid "$(cat "$SB/nsid")" 1 "nsid"
+nuse=$(nvme id-ns "$DISK" -o json 2>/dev/null | jnum nuse)
+check list-attr-nuse "$(cat "$SB/nuse")" "$nuse" "nuse (id-ns)"
+wwid=$(cat "$SB/wwid")
+case $wwid in
+eui.* | nvme.* | uuid.*) pass list-attr-wwid "wwid $wwid" ;;
+*) fail list-attr-wwid "wwid '$wwid'" ;;
+esac
+ours=""
+for a in transport address subsysnqn cntlid numa_node model serial firmware_rev; do
+	ours="$ours$a=$(sed 's/ *$//' "$SYS/$a");"
+done
+
+# --- 2. both listings ------------------------------------------------------------------------
+if ! "$LIST" >/tmp/list-rnv.txt 2>&1 || ! "$LIST" -o json >/tmp/list-rnv.json 2>&1; then
+	fail list-run "rocknvme-list failed: $(head -c 300 /tmp/list-rnv.txt /tmp/list-rnv.json)"
+	exit 0
+fi
+pass list-run "rocknvme-list: $(($(wc -l </tmp/list-rnv.txt) - 2)) namespace row(s)"
+if ! out=$("$SWITCH" "$bdf" nvme 2>&1); then
+	fail list-switch "rocknvme-switch $bdf nvme: $out"
+	exit 0
+fi
+nsys=""
+for c in /sys/class/nvme/nvme*; do
+	[ "$(basename "$(readlink -f "$c/device")")" = "$bdf" ] && nsys=$c
+done
+nvme list >/tmp/list-nvme.txt 2>&1
+nvme list -o json >/tmp/list-nvme.json 2>&1
+theirs=""
+for a in transport address subsysnqn cntlid numa_node model serial firmware_rev; do
+	theirs="$theirs$a=$(sed 's/ *$//' "$nsys/$a" 2>/dev/null);"
+done
+ndisk=$(jstr DevicePath </tmp/list-nvme.json)
+
+# --- 3. compare ------------------------------------------------------------------------------
+check list-attrs-vs-nvme "$ours" "$theirs" "class device attributes (ours = nvme's)"
+# "key":value lines of the Devices entries (json-c pretty-prints one per line, and so does
+# rocknvme-list), paths replaced by placeholders.
+norm() {
+	grep -E '^ *"[A-Za-z]+":' | grep -v '"Devices":' | sed 's/^ *//; s/,$//' |
+		sed -e 's#^"DevicePath":".*"#"DevicePath":DEV#' -e 's#^"GenericPath":".*"#"GenericPath":GEN#'
+}
+norm </tmp/list-rnv.json >/tmp/list-rnv.norm
+norm </tmp/list-nvme.json >/tmp/list-nvme.norm
+nkeys=$(grep -c . /tmp/list-nvme.norm)
+if [ "$nkeys" -gt 0 ] && cmp -s /tmp/list-rnv.norm /tmp/list-nvme.norm; then
+	pass list-json "$nkeys key/value pairs equal ($(grep -c NameSpace /tmp/list-nvme.norm) namespace(s); $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 300))"
+else
+	fail list-json "differ: $(diff /tmp/list-rnv.norm /tmp/list-nvme.norm | grep '^[<>]' | tr '\n' ' ' | head -c 500)"
+fi
+check list-json-paths "$(jstr DevicePath </tmp/list-rnv.json) $(jstr GenericPath </tmp/list-rnv.json)|$ndisk" \
+	"$DISK |/dev/nvme0n1" "rocknvme-list DevicePath GenericPath | nvme's DevicePath"
+# Table: node and generic columns are 21 wide each; the rest of every line must be equal.
+cut -c45- /tmp/list-rnv.txt | sed 's/ *$//' >/tmp/list-rnv.cols
+cut -c45- /tmp/list-nvme.txt | sed 's/ *$//' >/tmp/list-nvme.cols
+if [ "$(head -n1 /tmp/list-rnv.txt)" = "$(head -n1 /tmp/list-nvme.txt)" ] &&
+	cmp -s /tmp/list-rnv.cols /tmp/list-nvme.cols && [ "$(wc -l </tmp/list-nvme.txt)" -gt 2 ]; then
+	pass list-table "header and $(($(wc -l </tmp/list-nvme.txt) - 2)) row(s) equal from SN on: $(sed -n 3p /tmp/list-rnv.txt | tr -s ' ')"
+else
+	fail list-table "ours: $(tr '\n' '|' </tmp/list-rnv.txt) nvme's: $(tr '\n' '|' </tmp/list-nvme.txt)"
+fi
+
+# --- 4. back ---------------------------------------------------------------------------------
+if out=$("$SWITCH" "$bdf" rocknvme 2>&1) && wait_for "$DISK" 30; then
+	pass list-switch-back "$out"
+else
+	fail list-switch-back "rocknvme-switch $bdf rocknvme: $out"
+fi
+exit 0
