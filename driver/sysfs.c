@@ -26,16 +26,17 @@ static ssize_t address_show(struct device *dev, struct device_attribute *attr, c
 static DEVICE_ATTR_RO(address);
 
 /*
- * Identify SUBNQN (NVMe 1.2.1 on); older or silent controllers get the
- * name the spec builds from PCI vendor, subsystem vendor, serial and model.
+ * Identify SUBNQN (NVMe 1.2.1 on); older or silent controllers, and a name
+ * without its NUL within NVMF_NQN_SIZE, get the one the spec builds from
+ * PCI vendor, subsystem vendor, serial and model.
  */
 static ssize_t subsysnqn_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct nvme_id_ctrl *id = rnv_sysfs_ctrl(dev)->id;
+	size_t len = strnlen(id->subnqn, NVMF_NQN_SIZE);
 
-	if (id->subnqn[0])
-		return sysfs_emit(buf, "%.*s\n", (int)strnlen(id->subnqn, NVMF_NQN_SIZE),
-				  id->subnqn);
+	if (len && len < NVMF_NQN_SIZE)
+		return sysfs_emit(buf, "%.*s\n", (int)len, id->subnqn);
 	return sysfs_emit(buf, "nqn.2014.08.org.nvmexpress:%04x%04x%.*s%.*s\n",
 			  le16_to_cpu(id->vid), le16_to_cpu(id->ssvid),
 			  (int)sizeof(id->sn), id->sn, (int)sizeof(id->mn), id->mn);
