@@ -11,14 +11,16 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /tests/lib.sh
 
+claim_controller
 load_driver || exit 0
 SYS=$(ctrl_sysfs)
 # Some I/O first, so that the counters are not all zero.
 dd if=/dev/urandom of="$DISK" bs=64k count=16 seek=64 oflag=direct status=none
 dd if="$DISK" of=/dev/null bs=64k count=16 skip=64 iflag=direct status=none
 
-# flat: a JSON document as "key":value lines, one per scalar (both tools' layouts).
-flat() { tr -d ' \n' | sed 's/[{},]/\n/g' | grep ':[0-9]'; }
+# flat: a JSON document as "key":value lines, one per number (both tools' layouts; nvme-cli
+# writes its 128-bit counters as strings of digits).
+flat() { tr -d ' \n' | sed 's/:"\([0-9][0-9]*\)"/:\1/g; s/[{},]/\n/g' | grep ':[0-9]'; }
 # val KEY <FLAT: the value of KEY.
 val() { grep -m1 "^\"$1\":" | cut -d: -f2; }
 
