@@ -49,7 +49,7 @@ BOOTS=(
 	"arm64-swiotlb TESTS=fio,sgl EXTRA_CMDLINE=swiotlb=force"
 	"arm64-smmu    TESTS=fio,iommu,sgl SMMU=1 EXTRA_CMDLINE=iommu.strict=1"
 	"arm64-nvmecli TESTS=nvmecli,discard,install,hwmon,smart,list DRIVE_OPTS=discard=unmap"
-	"arm64-ns      TESTS=ns,format,events,nsrace NVME_LAYOUT=subsys2ns"
+	"arm64-ns      TESTS=ns,format,events,nsrace,list NVME_LAYOUT=subsys2ns"
 	"arm64-chain   TESTS=chain NVME_OPTS=mdts=0"
 	"arm64-reset   TESTS=reset,poll,delay,blkdebug,throttle BLKDEBUG=$BLKDEBUG_RULES THROTTLE=65536"
 	"arm64-recover TESTS=flr,killrace,dead"

@@ -12,6 +12,8 @@
 #      the SN column on (Generic is nvme's /dev/ng0n1; rocknvme has no generic node: empty); nvme's class device has the same transport, address,
 #      subsysnqn, cntlid, numa_node, model, serial and firmware_rev as ours had;
 #   4. back to rocknvme.
+# With NVME_LAYOUT=subsys2ns (the namespaces row), namespace 2 is attached first, so two rows
+# are compared (and the namespace count), and detached again at the end.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /tests/lib.sh
@@ -52,6 +54,18 @@ case $wwid in
 eui.* | nvme.* | uuid.*) pass list-attr-wwid "wwid $wwid" ;;
 *) fail list-attr-wwid "wwid '$wwid'" ;;
 esac
+# Two namespaces where the layout has a second one to attach (t_ns's layout).
+ns2=""
+if [ "${rnvlayout:-}" = subsys2ns ]; then
+	ns2=${DISK%n1}n2
+	nvme attach-ns "$CTRL" -n 2 -c "$(cat "$SYS/cntlid")" >/dev/null 2>&1
+	if wait_for "$ns2" 30; then
+		pass list-ns2 "namespace 2 attached: $ns2"
+	else
+		fail list-ns2 "$ns2 did not appear after attach-ns"
+		ns2=""
+	fi
+fi
 ours=""
 for a in transport address subsysnqn cntlid numa_node model serial firmware_rev; do
 	ours="$ours$a=$(sed 's/ *$//' "$SYS/$a");"
@@ -90,10 +104,13 @@ norm() {
 norm </tmp/list-rnv.json >/tmp/list-rnv.norm
 norm </tmp/list-nvme.json >/tmp/list-nvme.norm
 nkeys=$(grep -c . /tmp/list-nvme.norm)
-if [ "$nkeys" -gt 0 ] && cmp -s /tmp/list-rnv.norm /tmp/list-nvme.norm; then
-	pass list-json "$nkeys key/value pairs equal ($(grep -c NameSpace /tmp/list-nvme.norm) namespace(s); $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 300))"
+nns=$(grep -c NameSpace /tmp/list-nvme.norm)
+want=1
+[ -n "$ns2" ] && want=2
+if [ "$nns" -eq "$want" ] && cmp -s /tmp/list-rnv.norm /tmp/list-nvme.norm; then
+	pass list-json "$nkeys key/value pairs equal ($nns namespaces, as attached; $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 300))"
 else
-	fail list-json "ours: $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 400) nvme's: $(tr '\n' ' ' </tmp/list-nvme.norm | head -c 400)"
+	fail list-json "$nns namespaces listed by nvme, $want attached; ours: $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 400) nvme's: $(tr '\n' ' ' </tmp/list-nvme.norm | head -c 400)"
 fi
 # The text too: byte for byte the same once the two path values are swapped.
 sed "s#\"$DISK\"#\"$ndisk\"#" /tmp/list-rnv.json >/tmp/list-rnv.swapped
@@ -119,5 +136,14 @@ if out=$("$SWITCH" "$bdf" rocknvme 2>&1) && wait_for "$DISK" 30; then
 	pass list-switch-back "$out"
 else
 	fail list-switch-back "rocknvme-switch $bdf rocknvme: $out"
+fi
+if [ -n "$ns2" ]; then
+	nvme detach-ns "$CTRL" -n 2 -c "$(cat "$SYS/cntlid")" >/dev/null 2>&1
+	n=0
+	while [ -e "$ns2" ] && [ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	check list-ns2-detach "$([ -e "$ns2" ] && echo present || echo gone)" gone "$ns2 after detach-ns"
 fi
 exit 0
