@@ -6,10 +6,10 @@
 #      nsid, nuse, wwid on the disk (values against nvme-cli's Identify);
 #   2. rocknvme-list and rocknvme-list -o json are saved, the controller is moved to nvme
 #      (rocknvme-switch), and `nvme list` / `nvme list -o json` are taken;
-#   3. JSON: the same keys in the same order and the same values for every namespace, except
-#      DevicePath (/dev/rocknvme0n1 against /dev/nvme0n1), and then the same text byte for
-#      byte once the paths are swapped; table: the same header, and each row the same from
-#      the SN column on (Generic is nvme's /dev/ng0n1; rocknvme has no generic node: empty); nvme's class device has the same transport, address,
+#   3. JSON: each namespace's entry byte for byte the same text once DevicePath is swapped
+#      (/dev/rocknvme0n<M> for /dev/nvme0n<M>), the text around the entries the same, as many
+#      entries as namespaces attached; table: the same header, and each row the same from the
+#      SN column on (Generic is nvme's /dev/ng0n<M>; rocknvme has no generic node: empty); nvme's class device has the same transport, address,
 #      subsysnqn, cntlid, numa_node, model, serial and firmware_rev as ours had;
 #   4. back to rocknvme.
 # With NVME_LAYOUT=subsys2ns (the namespaces row), namespace 2 is attached first, so two rows
@@ -91,42 +91,45 @@ theirs=""
 for a in transport address subsysnqn cntlid numa_node model serial firmware_rev; do
 	theirs="$theirs$a=$(sed 's/ *$//' "$nsys/$a" 2>/dev/null);"
 done
-ndisk=$(jstr DevicePath </tmp/list-nvme.json)
 
 # --- 3. compare ------------------------------------------------------------------------------
 check list-attrs-vs-nvme "$ours" "$theirs" "class device attributes (ours = nvme's)"
-# "key":value lines of the Devices entries, whatever the layout, paths replaced by placeholders.
-norm() {
-	tr -d '\n' | sed 's/[][{},]/\n/g' | sed 's/^ *//; s/ *$//' | grep '^"[A-Za-z]*" *:' |
-		grep -v '^"Devices"' | sed 's/^\("[A-Za-z]*"\) *: */\1:/' |
-		sed -e 's#^"DevicePath":".*"#"DevicePath":DEV#'
+# Namespaces come in nsid order from rocknvme-list and in libnvme's scan order from nvme (the
+# reverse, with two), so entries and rows are compared as sets: each sorted by nsid.
+# Device paths: ours are $RPRE<nsid>, nvme's $NPRE<nsid>.
+RPRE=${DISK%n1}n
+NPRE=$(jstr DevicePath </tmp/list-nvme.json | sed 's/n[0-9]*$/n/')
+# blocks FILE: the Devices entries of a JSON list, one per line (its text, newlines as |),
+# sorted by nsid, with the path prefix of our listing swapped for nvme's.
+blocks() {
+	sed "s#\"$RPRE\([0-9]*\)\"#\"$NPRE\\1\"#" "$1" | awk '
+		/^    \{$/ { b = $0; inb = 1; next }
+		inb && /^    \},?$/ { sub(/,$/, ""); print ns "\t" b "|" $0; inb = 0; next }
+		inb { b = b "|" $0; if ($0 ~ /"NameSpace"/) { ns = $0; gsub(/[^0-9]/, "", ns) } }' |
+		sort -n | cut -f2
 }
-norm </tmp/list-rnv.json >/tmp/list-rnv.norm
-norm </tmp/list-nvme.json >/tmp/list-nvme.norm
-nkeys=$(grep -c . /tmp/list-nvme.norm)
-nns=$(grep -c NameSpace /tmp/list-nvme.norm)
+# frame FILE: the text outside the entries (opening and closing lines).
+frame() { grep -v '^     ' "$1" | grep -v '^    [{}]'; }
+blocks /tmp/list-rnv.json >/tmp/list-rnv.blocks
+blocks /tmp/list-nvme.json >/tmp/list-nvme.blocks
+nns=$(grep -c . /tmp/list-nvme.blocks)
 want=1
 [ -n "$ns2" ] && want=2
-if [ "$nns" -eq "$want" ] && cmp -s /tmp/list-rnv.norm /tmp/list-nvme.norm; then
-	pass list-json "$nkeys key/value pairs equal ($nns namespaces, as attached; $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 300))"
+if [ "$nns" -eq "$want" ] && cmp -s /tmp/list-rnv.blocks /tmp/list-nvme.blocks &&
+	[ "$(frame /tmp/list-rnv.json)" = "$(frame /tmp/list-nvme.json)" ]; then
+	pass list-json "$nns entries ($want namespaces attached), byte for byte nvme's but for the paths (${RPRE}N for ${NPRE}N): $(head -n1 /tmp/list-rnv.blocks | tr -s ' ' | head -c 300)"
 else
-	fail list-json "$nns namespaces listed by nvme, $want attached; ours: $(tr '\n' ' ' </tmp/list-rnv.norm | head -c 400) nvme's: $(tr '\n' ' ' </tmp/list-nvme.norm | head -c 400)"
+	fail list-json "$nns entries from nvme, $want namespaces attached; ours: $(tr '\n' ' ' </tmp/list-rnv.blocks | tr -s ' ' | head -c 500) nvme's: $(tr '\n' ' ' </tmp/list-nvme.blocks | tr -s ' ' | head -c 500) frames: $(frame /tmp/list-rnv.json | tr '\n' '|') / $(frame /tmp/list-nvme.json | tr '\n' '|')"
 fi
-# The text too: byte for byte the same once the two path values are swapped.
-sed "s#\"$DISK\"#\"$ndisk\"#" /tmp/list-rnv.json >/tmp/list-rnv.swapped
-if cmp -s /tmp/list-rnv.swapped /tmp/list-nvme.json; then
-	pass list-json-text "rocknvme-list -o json is nvme list -o json's text but for the paths ($(wc -c </tmp/list-nvme.json) bytes)"
-else
-	fail list-json-text "ours: $(tr '\n' '|' </tmp/list-rnv.swapped | head -c 500) nvme's: $(tr '\n' '|' </tmp/list-nvme.json | head -c 500)"
-fi
-check list-json-paths "$(jstr DevicePath </tmp/list-rnv.json)|$ndisk" "$DISK|/dev/nvme0n1" \
-	"rocknvme-list's DevicePath | nvme's"
-# Table: node and generic columns are 21 wide each; the rest of every line must be equal.
-cut -c45- /tmp/list-rnv.txt | sed 's/ *$//' >/tmp/list-rnv.cols
-cut -c45- /tmp/list-nvme.txt | sed 's/ *$//' >/tmp/list-nvme.cols
-if [ "$(head -n1 /tmp/list-rnv.txt)" = "$(head -n1 /tmp/list-nvme.txt)" ] &&
-	cmp -s /tmp/list-rnv.cols /tmp/list-nvme.cols && [ "$(wc -l </tmp/list-nvme.txt)" -gt 2 ]; then
-	pass list-table "header and $(($(wc -l </tmp/list-nvme.txt) - 2)) row(s) equal from SN on: $(sed -n 3p /tmp/list-rnv.txt | tr -s ' ')"
+check list-json-paths "$(jstr DevicePath </tmp/list-rnv.json)|$NPRE" "$DISK|/dev/nvme0n" \
+	"rocknvme-list's first DevicePath | nvme's prefix"
+# Table: node and generic columns are 21 wide each; the header and each row from SN on must
+# be equal (the rows compared as sorted sets).
+tail -n +3 /tmp/list-rnv.txt | cut -c45- | sed 's/ *$//' | sort >/tmp/list-rnv.cols
+tail -n +3 /tmp/list-nvme.txt | cut -c45- | sed 's/ *$//' | sort >/tmp/list-nvme.cols
+if [ "$(head -n2 /tmp/list-rnv.txt)" = "$(head -n2 /tmp/list-nvme.txt)" ] &&
+	cmp -s /tmp/list-rnv.cols /tmp/list-nvme.cols && [ "$(grep -c . /tmp/list-nvme.cols)" -eq "$want" ]; then
+	pass list-table "header and $want row(s) equal from SN on: $(head -n1 /tmp/list-rnv.cols | tr -s ' ')"
 else
 	fail list-table "ours: $(tr '\n' '|' </tmp/list-rnv.txt) nvme's: $(tr '\n' '|' </tmp/list-nvme.txt)"
 fi
