@@ -8,7 +8,8 @@
 #   make test             the QEMU test suite (arm64 then x86_64); ends "N passed, N failed"
 #   make demo             boot the emulated arm64 board, show the controller, run fio
 #   make lint             checkpatch --strict, sparse (C=2) and W=1 on both arches
-#   make install          install into /lib/modules/$(uname -r)/updates and run depmod
+#   make install          install into /lib/modules/$(uname -r)/updates and run depmod,
+#                         and rocknvme-switch, rocknvme-list into $(PREFIX)/sbin (install-tools)
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -28,7 +29,7 @@ endif
 # Each arch builds in its own copy of the sources: kbuild writes objects next to them.
 BDIR := $(TOP)/build/$(ARCH)
 
-.PHONY: all modules setup test demo bench lint install clean dtbo
+.PHONY: all modules setup test demo bench lint install install-tools clean dtbo
 
 all: modules
 
@@ -63,9 +64,14 @@ lint: setup
 dtbo:
 	$(MAKE) -C dts
 
-install: modules
+install: modules install-tools
 	$(MAKE) -C $(KDIR) M=$(BDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(shell uname -r)
+
+# The user tools (also for DKMS installs, which place only the module).
+PREFIX ?= /usr/local
+install-tools:
+	install -D -m 755 -t $(DESTDIR)$(PREFIX)/sbin packaging/rocknvme-switch packaging/rocknvme-list
 
 clean:
 	rm -rf build results

@@ -377,11 +377,17 @@ static ssize_t irq_mode_show(struct device *dev, struct device_attribute *attr, 
 }
 static DEVICE_ATTR_RO(irq_mode);
 
+/* Fenced against removal as NVME_IOCTL_RESET is: the node outlives the hide. */
 static ssize_t reset_controller_store(struct device *dev, struct device_attribute *attr,
 				      const char *buf, size_t count)
 {
-	int ret = rnv_ctrl_reset_sync(to_rnv_ctrl(dev));
+	struct rnv_ctrl *ctrl = to_rnv_ctrl(dev);
+	int ret = -ENODEV;
 
+	down_read(&ctrl->ioctl_rwsem);
+	if (!READ_ONCE(ctrl->removing))
+		ret = rnv_ctrl_reset_sync(ctrl);
+	up_read(&ctrl->ioctl_rwsem);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(reset_controller);
@@ -426,6 +432,7 @@ static const struct attribute_group rnv_ctrl_group = {
 static const struct attribute_group *rnv_ctrl_groups[] = {
 	&rnv_ctrl_group,
 	&rnv_power_attr_group,	/* quirks, hmb (power.c) */
+	&rnv_tools_attr_group,
 	NULL,
 };
 
@@ -470,14 +477,22 @@ int rnv_chr_add(struct rnv_ctrl *ctrl)
 }
 
 /*
- * Remove, first step: hide the node; ioctls from files still open see
- * ->removing and get -ENODEV. Those in flight are not waited for here:
- * one may wait for the controller, which remove stops first.
+ * Remove, first step: close the node to new opens; ioctls from files still
+ * open see ->removing and get -ENODEV. Those in flight are not waited for
+ * here: one may wait for the controller, which remove stops first. The
+ * device itself stays registered until rnv_chr_del: the namespace disks
+ * (and the hwmon device) are its children in sysfs and go first.
  */
 void rnv_chr_hide(struct rnv_ctrl *ctrl)
 {
 	WRITE_ONCE(ctrl->removing, true);
-	cdev_device_del(&ctrl->cdev, &ctrl->cdev_device);
+	cdev_del(&ctrl->cdev);
+}
+
+/* Remove, once no disk is left below it: the class device goes. */
+void rnv_chr_del(struct rnv_ctrl *ctrl)
+{
+	device_del(&ctrl->cdev_device);
 }
 
 /* Remove, once the controller is stopped: the last ioctl in flight ends. */

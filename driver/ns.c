@@ -107,7 +107,8 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	if (ctrl->io_quiesced)
 		blk_mq_quiesce_queue(disk->queue);
 	mutex_unlock(&ctrl->ns_lock);
-	ret = device_add_disk(ctrl->dev, disk, NULL);
+	/* Below the controller's class device, as nvme lays out sysfs. */
+	ret = device_add_disk(&ctrl->cdev_device, disk, rnv_ns_attr_groups);
 	if (ret)
 		goto unlist;
 	/* Dropped in rnv_ns_free_disk, which now owns ns. */

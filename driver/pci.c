@@ -447,6 +447,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!rnv_change_state(ctrl, RNV_LIVE))
 		goto remove_ns;
 	rnv_debugfs_add(ctrl);
+	rnv_hwmon_add(ctrl);
 	rnv_events_arm(ctrl);
 	return 0;
 
@@ -456,6 +457,7 @@ remove_ns:
 	rnv_chr_wait_ioctls(ctrl);
 	rnv_change_state(ctrl, RNV_DELETING);
 	rnv_ns_remove_all(ctrl);
+	rnv_chr_del(ctrl);
 destroy_io_set:
 	rnv_io_set_destroy(ctrl);
 teardown_io:
@@ -499,9 +501,12 @@ static void rnv_remove(struct pci_dev *pdev)
 	rnv_debugfs_remove(ctrl);
 	if (!pci_device_is_present(pdev))
 		rnv_ctrl_kill(ctrl);
+	/* After a kill, so that a reader waiting on a gone device returns. */
+	rnv_hwmon_remove(ctrl);
 	rnv_ctrl_begin_delete(ctrl);
 	rnv_events_stop(ctrl);
 	rnv_ns_remove_all(ctrl);
+	rnv_chr_del(ctrl);
 	rnv_fault_stop(ctrl);
 	rnv_ctrl_delete_io_queues(ctrl);
 	rnv_ctrl_retire(ctrl);

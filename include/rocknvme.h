@@ -241,6 +241,7 @@ struct rnv_ctrl {
 	struct rnv_fault fault;
 	struct rnv_power pwr;		/* quirks, APST, Host Memory Buffer (power.c) */
 	struct dentry *debugfs;
+	struct device *hwmon;		/* hwmon.c: temperature, or NULL */
 	struct device cdev_device;	/* /dev/rocknvmeN; its refcount owns ctrl */
 	struct cdev cdev;
 };
@@ -265,9 +266,23 @@ void rnv_chr_unregister(void);
 void rnv_chr_init(struct rnv_ctrl *ctrl);
 int rnv_chr_add(struct rnv_ctrl *ctrl);
 void rnv_chr_hide(struct rnv_ctrl *ctrl);
+void rnv_chr_del(struct rnv_ctrl *ctrl);
 void rnv_chr_wait_ioctls(struct rnv_ctrl *ctrl);
 int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
 		 unsigned long arg);
+
+/* sysfs.c: the attributes NVMe tools read (nvme's names and formats) */
+extern const struct attribute_group rnv_tools_attr_group;
+extern const struct attribute_group *rnv_ns_attr_groups[];
+
+/* hwmon.c: composite temperature and its thresholds */
+#if IS_ENABLED(CONFIG_HWMON)
+void rnv_hwmon_add(struct rnv_ctrl *ctrl);
+void rnv_hwmon_remove(struct rnv_ctrl *ctrl);
+#else
+static inline void rnv_hwmon_add(struct rnv_ctrl *ctrl) { }
+static inline void rnv_hwmon_remove(struct rnv_ctrl *ctrl) { }
+#endif
 
 /* debugfs.c: register dump, queue counters, fault injection */
 void rnv_debugfs_register(void);

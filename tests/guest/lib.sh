@@ -82,6 +82,14 @@ unload_driver() {
 	return 1
 }
 
+# claim_controller: for rocknvme's tests that may run after t_install in the same boot (it
+# leaves the controller on nvme): move the controller back to rocknvme when $DISK is missing.
+claim_controller() {
+	local bdf
+	[ "$RNV_DRIVER" = rocknvme ] && [ ! -e "$DISK" ] && bdf=$(nvme_bdf) || return 0
+	/usr/local/sbin/rocknvme-switch "$bdf" rocknvme >/dev/null 2>&1 || true
+}
+
 # reload_rocknvme NAME [PARAM=VALUE...]: unload rocknvme if it is loaded, load it with these
 # parameters and wait up to 30 s for $DISK. On failure one FAIL line NAME, and return 1.
 reload_rocknvme() {

@@ -9,7 +9,8 @@
 # Guest layout: busybox applets in /bin /sbin /usr/bin /usr/sbin; the real tools in
 # /usr/local/bin (kmod's modprobe/insmod/rmmod/lsmod/modinfo links in /usr/local/sbin),
 # every library flattened into /lib/<triplet>/ (a default search dir of Debian's ld.so).
-# Our tools: /usr/local/bin/rnv-ioctl; packaging/rocknvme-switch in /usr/local/sbin; the
+# Our tools: /usr/local/bin/rnv-ioctl; packaging/rocknvme-switch and rocknvme-list in
+# /usr/local/sbin; the
 # packaging/modprobe.d example in /usr/share/rocknvme/ (installed by t_install, not active).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -19,7 +20,7 @@ set -euo pipefail
 ARCH=$1
 OUT=$(realpath -m "$2")
 ABI=$(rnv_abi)
-GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev"
+GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev smartctl sensors"
 # Modules to ship; their modinfo "depends" closure is added. The two crypto providers are the
 # soft dependencies that t10-pi's crc libraries ask the crypto API for.
 MODULES="ext4 jbd2 mbcache crc16 crc32c_generic libcrc32c nvme nvme-core \
@@ -121,7 +122,7 @@ input_key() {
 	{
 		echo "$ARCH $VER"
 		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/*.c
-		cat "$PKG_DIR/rocknvme-switch" "$PKG_DIR"/modprobe.d/*.conf
+		cat "$PKG_DIR/rocknvme-switch" "$PKG_DIR/rocknvme-list" "$PKG_DIR"/modprobe.d/*.conf
 		"$CC" --version | head -n1
 		[ -f "$KO" ] && sha256sum "$KO"
 		ls -lL "$RNV_CACHE/kernel-$VER.stamp" "$RNV_CACHE/kernel-$ABI.stamp" 2>/dev/null || true
@@ -202,6 +203,7 @@ build() {
 			{ log "building $b from $f failed"; return 1; }
 	done
 	install -m 755 "$PKG_DIR/rocknvme-switch" "$root/usr/local/sbin/rocknvme-switch"
+	install -m 755 "$PKG_DIR/rocknvme-list" "$root/usr/local/sbin/rocknvme-list"
 	install -D -m 644 -t "$root/usr/share/rocknvme/modprobe.d" "$PKG_DIR"/modprobe.d/*.conf
 
 	# Guest scripts and /init.

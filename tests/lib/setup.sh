@@ -14,9 +14,9 @@ HOST_PKGS="qemu-system-arm qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu binu
 libc6-dev-arm64-cross \
 fio nvme-cli device-tree-compiler busybox-static cpio sparse gnuplot-nox kmod e2fsprogs \
 util-linux bash coreutils xz-utils zstd bc flex bison libelf-dev libssl-dev make gcc python3 \
-dkms shellcheck"
+dkms shellcheck smartmontools lm-sensors"
 # Tools that run inside the guests (both arches); host copies are used for x86_64.
-GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev"
+GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev smartctl sensors"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -101,28 +101,67 @@ owner_pkg() {
 	return 1
 }
 
-# The arm64 guest root: for each guest tool, the host (amd64) package set that provides the
-# binary and its shared libraries names the same packages for arm64 (Debian multiarch).
-guest_root_arm64() {
-	local root="$RNV_CACHE/guest-arm64" pkgs lib b p
-	[ -f "$RNV_CACHE/guest-arm64.stamp" ] && return 0
-	log "fetching arm64 guest userland (fio, nvme-cli, kmod, e2fsprogs, util-linux, bash)"
-	pkgs="libc6 libgcc-s1"
-	for b in $GUEST_BINS; do
+# guest_pkgs BIN...: the host (amd64) packages that hold each BIN and its shared libraries;
+# Debian multiarch gives the same package names for arm64.
+guest_pkgs() {
+	local pkgs="" lib b
+	for b in "$@"; do
 		b=$(command -v "$b")
 		pkgs="$pkgs $(owner_pkg "$b")"
 		for lib in $(ldd "$b" | awk '/=>/ { print $3 }'); do
 			pkgs="$pkgs $(owner_pkg "$lib")"
 		done
 	done
-	pkgs=$(echo "$pkgs" | tr ' ' '\n' | sort -u)
+	echo "$pkgs" | tr ' ' '\n' | sed '/^$/d' | sort -u
+}
+
+# guest_has ROOT BIN: the guest root already holds BIN (where mkinitramfs.sh looks for it).
+guest_has() {
+	local d
+	for d in usr/bin usr/sbin bin sbin; do
+		[ -e "$1/$d/$2" ] && return 0
+	done
+	return 1
+}
+
+# deb_unpacked ROOT DEB: a regular file of DEB (outside /usr/share) is already in ROOT.
+deb_unpacked() {
+	local f
+	f=$(dpkg-deb --fsys-tarfile "$2" | tar -t | grep -v -e '/$' -e '^\./usr/share/' | head -n1)
+	[ -n "$f" ] && [ -e "$1/$f" ]
+}
+
+# The arm64 guest root: for each guest tool, the host (amd64) package set that provides the
+# binary and its shared libraries names the same packages for arm64 (Debian multiarch).
+# Once made, it only grows: a tool added to GUEST_BINS later has its packages (those not yet
+# unpacked) unpacked on top, and nothing is removed, since other runs sharing the cache may
+# be reading the root at that moment.
+guest_root_arm64() {
+	local root="$RNV_CACHE/guest-arm64" stamp="$RNV_CACHE/guest-arm64.stamp" p deb b
+	local missing=() bins=()
+	if [ -f "$stamp" ]; then
+		for b in $GUEST_BINS; do
+			guest_has "$root" "$b" || missing+=("$b")
+		done
+		[ ${#missing[@]} -eq 0 ] && return 0
+		log "adding to the arm64 guest userland: ${missing[*]}"
+		for p in $(guest_pkgs "${missing[@]}"); do
+			fetch_deb "$p:arm64"
+			deb=$(ls "$RNV_CACHE/debs/${p}_"*arm64.deb)
+			deb_unpacked "$root" "$deb" || dpkg -x "$deb" "$root"
+		done
+		touch "$stamp"
+		return 0
+	fi
+	log "fetching arm64 guest userland ($GUEST_BINS)"
 	rm -rf "$root"
 	mkdir -p "$root"
-	for p in $pkgs; do
+	read -ra bins <<<"$GUEST_BINS"
+	for p in libc6 libgcc-s1 $(guest_pkgs "${bins[@]}"); do
 		fetch_deb "$p:arm64"
 		dpkg -x "$RNV_CACHE/debs/${p}_"*arm64.deb "$root"
 	done
-	touch "$RNV_CACHE/guest-arm64.stamp"
+	touch "$stamp"
 }
 
 checkpatch() {

@@ -3,7 +3,8 @@
 #
 # test-packaging.sh: host checks of the installation files, no VM (the guest side is
 # tests/guest/t_install.sh):
-#   pkg-shellcheck       packaging/rocknvme-switch is shellcheck-clean as POSIX sh
+#   pkg-shellcheck       packaging/rocknvme-switch and rocknvme-list are shellcheck-clean as
+#                        POSIX sh
 #   pkg-modprobe-conf    kmod parses packaging/modprobe.d/rocknvme.conf into the softdep
 #   pkg-dkms-version     dkms.conf has a literal PACKAGE_VERSION (what README's sed reads)
 #   pkg-dkms-build       `dkms add` + `dkms build` of a copy of the tree against the amd64
@@ -36,10 +37,10 @@ fi
 # --- rocknvme-switch ---------------------------------------------------------
 if ! command -v shellcheck >/dev/null; then
 	fail shellcheck "not run: shellcheck missing (apt-get install shellcheck)"
-elif out=$(shellcheck -s sh "$TOP/packaging/rocknvme-switch" 2>&1); then
-	pass shellcheck "packaging/rocknvme-switch clean ($(shellcheck --version | sed -n 's/^version: //p'))"
+elif out=$(shellcheck -s sh "$TOP/packaging/rocknvme-switch" "$TOP/packaging/rocknvme-list" 2>&1); then
+	pass shellcheck "packaging/rocknvme-switch, rocknvme-list clean ($(shellcheck --version | sed -n 's/^version: //p'))"
 else
-	fail shellcheck "packaging/rocknvme-switch: $(head -n 6 <<<"$out" | tr '\n' ' ')"
+	fail shellcheck "packaging/rocknvme-switch, rocknvme-list: $(head -n 6 <<<"$out" | tr '\n' ' ')"
 fi
 
 # --- modprobe.d --------------------------------------------------------------
