@@ -1,7 +1,7 @@
 #!/bin/bash
 # Guest test (NVME_LAYOUT=hotplug): PCI error recovery (issue 11, item 6). The QEMU monitor
-# injects an uncorrectable error (malformed TLP, fatal by default severity) at the root port
-# above the controller. The guest's AER driver then runs recovery on everything below the
+# injects an uncorrectable error (malformed TLP, fatal by default severity) at the controller;
+# its root port signals it, and the guest's AER driver runs recovery on everything below the
 # port: rocknvme's error_detected(frozen) stops the controller, the link is reset (secondary
 # bus reset), slot_reset restores config space and restarts it, resume waits for that. A
 # crc32c-verified fio load runs across it and must lose nothing.
