@@ -23,36 +23,33 @@ static const struct block_device_operations rnv_bdev_ops = {
 	.free_disk	= rnv_ns_free_disk,
 };
 
-/* Disk limits: the DMA ones plus what the LBA format and cache say. */
-static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
+/* Disk limits: the DMA ones plus what the LBA format says. */
+static void rnv_ns_set_limits(struct rnv_ns *ns, struct queue_limits *lim)
 {
 	struct rnv_ctrl *ctrl = ns->ctrl;
 	u32 lbs = 1u << ns->lba_shift;
 
-	rnv_queue_set_dma_limits(ctrl, rq_q);
-	blk_queue_logical_block_size(rq_q, lbs);
-	blk_queue_physical_block_size(rq_q, lbs);
-	blk_queue_io_min(rq_q, lbs);
-	blk_queue_write_cache(rq_q, ctrl->vwc, ctrl->vwc);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, rq_q);
+	rnv_queue_set_dma_limits(ctrl, lim);
+	lim->logical_block_size = lbs;
+	lim->physical_block_size = lbs;
+	lim->io_min = lbs;
 	/* One Dataset Management range per command; NLB is 32 bits. */
 	if (ctrl->oncs & NVME_CTRL_ONCS_DSM) {
-		rq_q->limits.discard_granularity = lbs;
-		blk_queue_max_discard_sectors(rq_q, RNV_MAX_DISCARD_SECTORS);
-		blk_queue_max_discard_segments(rq_q, 1);
+		lim->discard_granularity = lbs;
+		lim->max_hw_discard_sectors = RNV_MAX_DISCARD_SECTORS;
+		lim->max_discard_segments = 1;
 	}
 	/* Write Zeroes NLB is 16 bits: at most 65536 blocks per command. */
-	if (ctrl->oncs & NVME_CTRL_ONCS_WRITE_ZEROES) {
-		u32 wz = min_t(u32, 65536u << (ns->lba_shift - SECTOR_SHIFT),
-			       ctrl->max_xfer >> SECTOR_SHIFT);
-
-		blk_queue_max_write_zeroes_sectors(rq_q, wz);
-	}
+	if (ctrl->oncs & NVME_CTRL_ONCS_WRITE_ZEROES)
+		lim->max_write_zeroes_sectors =
+			min_t(u32, 65536u << (ns->lba_shift - SECTOR_SHIFT),
+			      ctrl->max_xfer >> SECTOR_SHIFT);
 }
 
 static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 {
 	struct nvme_lbaf *lbaf = &id->lbaf[nvme_lbaf_index(id->flbas)];
+	struct queue_limits lim = {};
 	struct rnv_ns *ns;
 	struct gendisk *disk;
 	int ret;
@@ -75,7 +72,8 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	ns->lba_shift = lbaf->ds;
 	ns->nsze = le64_to_cpu(id->nsze);
 
-	disk = blk_mq_alloc_disk(&ctrl->io_set, ns);
+	rnv_ns_set_limits(ns, &lim);
+	disk = blk_mq_alloc_disk(&ctrl->io_set, &lim, ns);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto free_ns;
@@ -84,7 +82,10 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	disk->fops = &rnv_bdev_ops;
 	disk->private_data = ns;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "rocknvme%dn%u", ctrl->instance, nsid);
-	rnv_ns_set_limits(ns, disk->queue);
+	/* A volatile write cache takes flushes; FUA is part of the NVM set. */
+	ret = rnv_disk_set_features(disk, ctrl->vwc ? BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA : 0);
+	if (ret)
+		goto put_disk;
 	set_capacity(disk, ns->nsze << (ns->lba_shift - SECTOR_SHIFT));
 	ret = device_add_disk(ctrl->dev, disk, NULL);
 	if (ret)
@@ -270,7 +271,7 @@ void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe)
 		return;
 	}
 	ctrl->events++;
-	if (type == NVME_AER_TYPE_NOTICE && info == NVME_AER_NOTICE_NS_CHANGED)
+	if (type == NVME_AER_NOTICE && info == NVME_AER_NOTICE_NS_CHANGED)
 		queue_work(system_wq, &ctrl->scan_work);
 	else
 		dev_info(ctrl->dev, "async event: type %u info %#x log page %#x\n",

@@ -400,7 +400,9 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_identify_ctrl(ctrl);
 	if (ret)
 		goto destroy_pools;
-	rnv_queue_set_dma_limits(ctrl, ctrl->admin_q);
+	ret = rnv_admin_set_limits(ctrl);
+	if (ret)
+		goto destroy_pools;
 	rnv_dbbuf_alloc(ctrl);
 	rnv_ctrl_set_optional_features(ctrl);
 	ret = rnv_setup_io(ctrl);

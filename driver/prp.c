@@ -206,7 +206,7 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 		return BLK_STS_IOERR;
 
 	sg_init_table(cmd->sg, nsegs);
-	cmd->nents = blk_rq_map_sg(req->q, req, cmd->sg);
+	cmd->nents = blk_rq_map_sg(req, cmd->sg);
 	if (!cmd->nents)
 		return BLK_STS_IOERR;
 	/*

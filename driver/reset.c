@@ -106,7 +106,7 @@ static void rnv_unquiesce_io(struct rnv_ctrl *ctrl)
 	}
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
 		if (ns->frozen) {
-			blk_mq_unfreeze_queue(ns->disk->queue);
+			blk_mq_unfreeze_queue_non_owner(ns->disk->queue);
 			ns->frozen = false;
 		}
 	}
@@ -123,7 +123,7 @@ static void rnv_freeze_io(struct rnv_ctrl *ctrl, unsigned long timeout)
 
 	mutex_lock(&ctrl->ns_lock);
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
-		blk_freeze_queue_start(ns->disk->queue);
+		blk_freeze_queue_start_non_owner(ns->disk->queue);
 		ns->frozen = true;
 	}
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
@@ -342,7 +342,7 @@ void rnv_ctrl_init_recovery(struct rnv_ctrl *ctrl)
 	ctrl->state = RNV_NEW;
 }
 
-static enum rq_end_io_ret rnv_abort_done(struct request *req, blk_status_t error)
+static enum rq_end_io_ret rnv_abort_done(RNV_END_IO_ARGS(req, error))
 {
 	struct rnv_cmd *cmd = rnv_cmd(req);
 

@@ -17,6 +17,8 @@
 #include <linux/nvme.h>
 #include <linux/pci.h>
 
+#include "rocknvme-compat.h"
+
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
 #define RNV_MAX_XFER		(4u << 20)	/* bytes; cap when MDTS is 0 or larger */
@@ -213,7 +215,7 @@ void rnv_chr_unregister(void);
 void rnv_chr_init(struct rnv_ctrl *ctrl);
 int rnv_chr_add(struct rnv_ctrl *ctrl);
 void rnv_chr_del(struct rnv_ctrl *ctrl);
-int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
+int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 		 unsigned long arg);
 
 /* debugfs.c: register dump, queue counters, fault injection */
@@ -282,7 +284,8 @@ int rnv_admin_set_create(struct rnv_ctrl *ctrl);
 void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
 int rnv_io_set_create(struct rnv_ctrl *ctrl);
 void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
-void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q);
+void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct queue_limits *lim);
+int rnv_admin_set_limits(struct rnv_ctrl *ctrl);
 void rnv_complete_batch(struct io_comp_batch *iob);
 
 /* ns.c: namespaces, disks, rescans and asynchronous events */

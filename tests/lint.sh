@@ -29,6 +29,16 @@ FAILED=0
 #   checks that need a kernel tree (MAINTAINERS, DT bindings, ...) are already skipped
 #   by --no-tree. Add a type here only with a comment saying why it cannot apply to us.
 CHECKPATCH_IGNORE=()
+# include/rocknvme-compat.h alone is checked with two more types ignored. It is the one file
+# that must test the kernel version (its RNV_BEFORE macro, used by every shim there):
+#   LINUX_VERSION_CODE   "code should be for the version to which it is merged": true
+#                        upstream, where there is one version; an out-of-tree driver
+#                        builds against several, and this header is where that is said.
+#   CONSTANT_COMPARISON  the same line: LINUX_VERSION_CODE < KERNEL_VERSION() compares
+#                        two constants, whichever side each is written on.
+# Every other file keeps both checks, so a version test anywhere else still fails.
+COMPAT_H=include/rocknvme-compat.h
+COMPAT_IGNORE=(LINUX_VERSION_CODE CONSTANT_COMPARISON)
 
 # result PASS|FAIL NAME DETAIL...: the one result line of a check.
 result() {
@@ -50,12 +60,19 @@ run_checkpatch() {
 	fi
 	files=("$RNV_TOP"/driver/*.c "$RNV_TOP"/include/*.h)
 	files=("${files[@]#"$RNV_TOP"/}")
+	local others=() f compat_ignore
+	for f in "${files[@]}"; do [ "$f" = "$COMPAT_H" ] || others+=("$f"); done
+	compat_ignore=$(IFS=,; echo "${CHECKPATCH_IGNORE[*]-}${CHECKPATCH_IGNORE[*]:+,}${COMPAT_IGNORE[*]}")
 	# --terse: one "file:line: TYPE:NAME: message" line per finding. checkpatch exits 1 on
 	# any finding (CHECK included, with --strict); findings are taken from the output.
 	# With --terse a clean file prints nothing, so a clean run is exit 0 and no output.
 	local cp_rc=0
 	(cd "$RNV_TOP" && "$CHECKPATCH" --strict --no-tree --file --terse --show-types \
-		--color=never ${ignore:+--ignore "${ignore// /,}"} "${files[@]}") >"$log" 2>&1 || cp_rc=$?
+		--color=never ${ignore:+--ignore "${ignore// /,}"} "${others[@]}") >"$log" 2>&1 || cp_rc=$?
+	if [ -f "$RNV_TOP/$COMPAT_H" ]; then
+		(cd "$RNV_TOP" && "$CHECKPATCH" --strict --no-tree --file --terse --show-types \
+			--color=never --ignore "$compat_ignore" "$COMPAT_H") >>"$log" 2>&1 || cp_rc=$?
+	fi
 	bad=$(grep -E ': (ERROR|WARNING|CHECK):' "$log" || true)
 	if [ -n "$bad" ]; then
 		result FAIL checkpatch "$(grep -c . <<<"$bad") finding(s) in ${#files[@]} files" \
