@@ -12,6 +12,7 @@ dir=$(realpath "$2")
 shift 2
 [ -x "$root/bin/sh" ] || { echo "$0: no root at $root: run make setup" >&2; exit 1; }
 # The root's own PATH, not the caller's (no host compiler leaks in).
+# shellcheck disable=SC2016 # the script is for the inner sh: its $1, $2, $@ are expanded there
 exec unshare --mount --propagation private -- /bin/sh -c '
 	root=$1 dir=$2
 	shift 2

@@ -214,6 +214,24 @@ make_root() {
 	touch "$root.stamp"
 }
 
+# checker_valid COMMON: 7.x's Makefile asks scripts/checker-valid.sh whether sparse can be used
+# with C=1/C=2 (it must print 1), but Debian's linux-kbuild package does not ship that script,
+# so kbuild would turn sparse off without a word. Ours only asks whether sparse runs with
+# kbuild's flags; whether it can read this kernel's headers is for tests/lint.sh to see.
+checker_valid() {
+	local s=$1/scripts/checker-valid.sh
+	grep -q 'checker-valid.sh' "$1/Makefile" && [ ! -e "$s" ] || return 0
+	cat >"$s" <<'SH'
+#!/bin/sh
+# checker-valid.sh CHECK [CHECKFLAGS...] (written by rocknvme's tests/lib/setup.sh: Debian's
+# linux-kbuild lacks it): print 1 when the checker runs on an empty C file.
+f=$(mktemp --suffix=.c) || exit 0
+"$@" "$f" >/dev/null 2>&1 && echo 1
+rm -f "$f"
+SH
+	chmod 755 "$s"
+}
+
 # kernel_line NAME SUITE ROOT: resolve, fetch and unpack one kernel line. Headers for both
 # arches go to headers-ABI-ARCH (host) or into the root's /usr/src, with the amd64 kbuild
 # tools beside them; the arm64 kernel and modules go to kernel-ABI-arm64.
@@ -257,6 +275,7 @@ kernel_line() {
 		[ "$rootrel" = host ] && sed -i "s#^include /usr/src/#include $tree/usr/src/#" \
 			"$tree/usr/src/linux-headers-$abi-$a/Makefile"
 	done
+	checker_valid "$tree/usr/src/linux-headers-$abi-common"
 	touch "$RNV_CACHE/kernel-$abi.stamp"
 }
 
