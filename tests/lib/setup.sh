@@ -202,16 +202,21 @@ sfetch() {
 # deb NAME ARCH: the cached .deb of NAME for ARCH (all or ARCH).
 deb() { ls "$RNV_CACHE/debs/${1}_"*"_$2.deb" "$RNV_CACHE/debs/${1}_"*_all.deb 2>/dev/null | head -n1; }
 
-# make_root RELEASE: a Debian root with the compilers and tools kbuild runs, made once.
+# What a build root holds: the compilers (native and aarch64), what the kbuild tools link
+# (libelf, libssl), pahole for BTF, sparse for lint, and dkms for the packaging test.
+ROOT_PKGS=gcc-14,gcc-14-aarch64-linux-gnu,binutils,binutils-aarch64-linux-gnu,make,libc6-dev,libelf1t64,libssl3t64,dwarves,bc,kmod,sparse,dkms
+
+# make_root RELEASE: a Debian root with the tools kbuild runs, made once; made again (about a
+# minute) when ROOT_PKGS changes, which its stamp records. Kernel headers unpacked into it
+# carry their own stamp inside it, so they come back with a new root.
 make_root() {
 	local root=$RNV_CACHE/root-$1
-	[ -f "$root.stamp" ] && return 0
-	log "making the $1 build root with mmdebstrap (once, about 2 minutes)"
-	rm -rf "$root"
-	mmdebstrap --variant=apt --architectures=amd64 \
-		--include=gcc-14,gcc-14-aarch64-linux-gnu,binutils,binutils-aarch64-linux-gnu,make,libc6-dev,libelf1t64,libssl3t64,dwarves,bc,kmod,sparse \
+	[ "$(cat "$root.stamp" 2>/dev/null)" = "$ROOT_PKGS" ] && return 0
+	log "making the $1 build root with mmdebstrap (about a minute)"
+	rm -rf "$root" "$root.stamp"
+	mmdebstrap --variant=apt --architectures=amd64 --include="$ROOT_PKGS" \
 		"$1" "$root" "deb [signed-by=$KEYRING] $MIRROR $1 main" >&2
-	touch "$root.stamp"
+	echo "$ROOT_PKGS" >"$root.stamp"
 }
 
 # checker_valid COMMON: 7.x's Makefile asks scripts/checker-valid.sh whether sparse can be used
@@ -240,7 +245,10 @@ kernel_line() {
 	suite_update "$suite"
 	abi=$(suite_abi "$suite")
 	echo "$abi" > "$RNV_CACHE/abi-$name"
-	[ -f "$RNV_CACHE/kernel-$abi.stamp" ] && return 0
+	[ "$rootrel" = host ] || make_root "$rootrel"
+	tree=$RNV_CACHE/root-$rootrel
+	[ "$rootrel" = host ] && tree=$RNV_CACHE/headers-$abi-amd64
+	[ -f "$RNV_CACHE/kernel-$abi.stamp" ] && [ -f "$tree/.rnv-headers-$abi" ] && return 0
 	log "fetching Debian kernel $abi ($suite): headers, arm64 kernel and modules"
 	kb=$(sapt "$suite" apt-cache depends "linux-headers-$abi-amd64" |
 		sed -n 's/.*Depends: \(linux-kbuild-[^:]*\).*/\1/p' | head -n1)
@@ -265,7 +273,6 @@ kernel_line() {
 			rm -rf "$tree"
 			mkdir -p "$tree"
 		else
-			make_root "$rootrel"
 			tree=$RNV_CACHE/root-$rootrel
 		fi
 		dpkg -x "$(deb "linux-headers-$abi-$a" "$a")" "$tree"
@@ -276,7 +283,7 @@ kernel_line() {
 			"$tree/usr/src/linux-headers-$abi-$a/Makefile"
 	done
 	checker_valid "$tree/usr/src/linux-headers-$abi-common"
-	touch "$RNV_CACHE/kernel-$abi.stamp"
+	touch "$tree/.rnv-headers-$abi" "$RNV_CACHE/kernel-$abi.stamp"
 }
 
 main() {
