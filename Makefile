@@ -44,7 +44,7 @@ else
 KDIR ?= $(firstword $(wildcard $(KDIRS)) $(KDIRS))
 endif
 # A KDIR inside the root is built there: same paths for the sources, the root's compiler.
-INROOT := $(if $(filter $(KROOT)/%,$(KDIR)),bash $(TOP)/tests/lib/inroot.sh $(KROOT) $(TOP))
+INROOT := $(if $(filter $(KROOT)/%,$(KDIR)),bash $(CURDIR)/tests/lib/inroot.sh $(KROOT) $(TOP))
 # Each arch (and kernel, with KVER) builds in its own copy of the sources: kbuild writes
 # objects next to them.
 BDIR := $(TOP)/build/$(ARCH)$(TAG)

@@ -4,11 +4,11 @@
  * newest block and NVMe API (Debian's 7.3), and this header is the one
  * place that knows older kernels. Each shim below names the release that
  * changed the API and gives the new call its old meaning, so the .c files
- * of driver/ have no version tests. When the oldest kernel we support moves past a
- * release, its shims are deleted and nothing else changes.
+ * of driver/ have no version tests. When the oldest kernel we support
+ * moves past a release, its shims are deleted and nothing else changes.
  *
  * Built and tested against 6.1, 6.12 and 7.3. A release marked "by" was
- * bracketed by those builds only (the exact upstream release is not
+ * only bracketed by those builds (the exact upstream release was not
  * checked here); kernels in between are not tested.
  */
 #ifndef ROCKNVME_COMPAT_H
@@ -154,8 +154,8 @@ static inline int rnv_disk_set_features(struct gendisk *disk, blk_features_t fea
 #endif
 
 /*
- * By 6.12: Identify status 0x183 is called by its NVMe 2.0 name; the older
- * kernels' name for it was NVME_SC_ONCS_NOT_SUPPORTED.
+ * By 6.12: status 0x183 has its NVMe 2.0 name, Command Size Limit Exceeded;
+ * older kernels called it NVME_SC_ONCS_NOT_SUPPORTED.
  */
 #if RNV_BEFORE(6, 12)
 #define NVME_SC_CMD_SIZE_LIM_EXCEEDED	NVME_SC_ONCS_NOT_SUPPORTED
@@ -223,9 +223,9 @@ static inline int rnv_compat_rq_map_kern(struct request *rq, void *kbuf,
 #endif
 
 /*
- * By 7.3 (after 6.16): a request's end_io also gets the completion batch
- * it is ended from, or NULL. RNV_END_IO_ARGS declares a handler either way;
- * no handler here uses the batch.
+ * By 7.3 (after 6.16; tested at 7.0, which is an assumption): a request's
+ * end_io also gets the completion batch it is ended from, or NULL.
+ * RNV_END_IO_ARGS declares a handler either way; ours ignores the batch.
  */
 #if RNV_BEFORE(7, 0)
 #define RNV_END_IO_ARGS(rq, error)	struct request *(rq), blk_status_t (error)
