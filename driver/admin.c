@@ -65,6 +65,23 @@ const char *rnv_status_str(int status)
 }
 
 /*
+ * Execute a passthrough request and wait: 0, a positive NVMe status, or a
+ * negative errno. A request the block layer ended without our completion
+ * path (a queue being torn down) has only blk_execute_rq's status.
+ */
+int rnv_execute_rq(struct request *req)
+{
+	struct rnv_cmd *cmd = rnv_cmd(req);
+	blk_status_t sts;
+
+	cmd->status = -EIO;
+	sts = blk_execute_rq(req, false);
+	if (sts && !cmd->status)
+		return blk_status_to_errno(sts);
+	return cmd->status;
+}
+
+/*
  * Run one command to completion on @rq_q and wait. @buf (kernel memory,
  * @len bytes) is the data buffer or NULL. Returns 0, a positive NVMe
  * status, or a negative errno; fills @result when given.
@@ -90,8 +107,7 @@ int rnv_submit_sync(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 		if (ret)
 			goto free_req;
 	}
-	blk_execute_rq(req, false);
-	ret = cmd->status;
+	ret = rnv_execute_rq(req);
 	if (result)
 		*result = cmd->result;
 free_req:
@@ -143,4 +159,52 @@ int rnv_get_log(struct rnv_ctrl *ctrl, u8 lid, void *buf, unsigned int len)
 	c.get_log_page.numdl = cpu_to_le16(numd & 0xffff);
 	c.get_log_page.numdu = cpu_to_le16(numd >> 16);
 	return rnv_submit_sync(ctrl, ctrl->admin_q, &c, buf, len, NULL);
+}
+
+/*
+ * Commands Supported and Effects log (NVMe 2.0 §5.16.1.6), read once at
+ * probe when Identify LPA says it exists: it tells which admin commands
+ * change formats, capacity or the namespace inventory.
+ */
+void rnv_effects_read(struct rnv_ctrl *ctrl)
+{
+	struct nvme_effects_log *log;
+	int ret;
+
+	if (!(ctrl->id->lpa & NVME_CTRL_LPA_CMD_EFFECTS_LOG))
+		return;
+	log = kzalloc(sizeof(*log), GFP_KERNEL);
+	if (!log)
+		return;
+	ret = rnv_get_log(ctrl, NVME_LOG_CMD_EFFECTS, log, sizeof(*log));
+	if (ret) {
+		dev_info(ctrl->dev, "no command effects log: %s (%d)\n",
+			 rnv_status_str(ret), ret);
+		kfree(log);
+		return;
+	}
+	ctrl->effects = log;
+}
+
+/*
+ * Effects of an admin command: what the log says, plus what the spec says
+ * the commands that reformat or re-inventory namespaces always do, for
+ * drives without the log or with an incomplete one.
+ */
+u32 rnv_admin_effects(struct rnv_ctrl *ctrl, u8 opcode)
+{
+	u32 effects = ctrl->effects ? le32_to_cpu(ctrl->effects->acs[opcode]) : 0;
+
+	switch (opcode) {
+	case nvme_admin_format_nvm:
+	case nvme_admin_sanitize_nvm:
+		effects |= NVME_CMD_EFFECTS_LBCC | NVME_CMD_EFFECTS_NCC |
+			   NVME_CMD_EFFECTS_CSE_MASK;
+		break;
+	case nvme_admin_ns_mgmt:
+	case nvme_admin_ns_attach:
+		effects |= NVME_CMD_EFFECTS_NCC | NVME_CMD_EFFECTS_NIC;
+		break;
+	}
+	return effects;
 }

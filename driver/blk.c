@@ -103,9 +103,15 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	blk_status_t ret;
 
-	/* A dead controller fails I/O at once instead of letting it time out. */
-	if (unlikely(READ_ONCE(ctrl->state) == RNV_DEAD || !READ_ONCE(q->live)))
+	cmd->q = q;
+	/*
+	 * A dead or retired controller fails commands at once instead of
+	 * letting them time out; the status tells a waiting caller why.
+	 */
+	if (unlikely(READ_ONCE(ctrl->state) == RNV_DEAD || !READ_ONCE(q->live))) {
+		cmd->status = -ENODEV;
 		return BLK_STS_IOERR;
+	}
 
 	/* First dispatch only: replays keep their count. */
 	if (!(req->rq_flags & RQF_DONTPREP)) {
@@ -114,10 +120,9 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	/* Each dispatch is a new command: a timeout aborts it before a reset. */
 	cmd->aborted = false;
-	cmd->q = q;
 	cmd->status = -EIO;
 	cmd->held = false;
-	cmd->nents = 0;
+	cmd->sg_alloced = 0;
 	cmd->bvec_len = 0;
 	cmd->prp_pages = 0;
 	/* Passthrough requests arrive with their command already in cmd->sqe. */
@@ -127,7 +132,8 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 		if (ret)
 			return ret;
 	}
-	cmd->sqe.common.command_id = req->tag;
+	cmd->genctr = (cmd->genctr + 1) & RNV_CID_GEN_MASK;
+	cmd->sqe.common.command_id = req->tag | cmd->genctr << RNV_CID_TAG_BITS;
 	cmd->dsm_dma = 0;
 	if (req_op(req) == REQ_OP_DISCARD)
 		ret = rnv_prp_map_dsm(ctrl, req);
@@ -138,6 +144,7 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (ret)
 		return ret;
 	blk_mq_start_request(req);
+	this_cpu_inc(*ctrl->rq_started);
 	rnv_q_submit(q, &cmd->sqe, bd->last);
 	return BLK_STS_OK;
 }
@@ -166,11 +173,12 @@ static void rnv_complete_rq(struct request *req)
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	struct rnv_ctrl *ctrl = cmd->q->ctrl;
 
+	this_cpu_inc(*ctrl->rq_ended);
 	rnv_prp_unmap(ctrl, req);
 	if (unlikely(cmd->status) && rnv_should_retry(req, cmd->status)) {
 		cmd->retries++;
-		/* After a reset the queue is quiesced: the reset kicks the list. */
-		blk_mq_requeue_request(req, cmd->status != -EAGAIN);
+		/* A quiesced queue (reset) keeps it until the reset lets I/O flow. */
+		blk_mq_requeue_request(req, true);
 		return;
 	}
 	if (unlikely(cmd->status) && !blk_rq_is_passthrough(req))
@@ -185,8 +193,12 @@ void rnv_complete_batch(struct io_comp_batch *iob)
 {
 	struct request *req;
 
-	rq_list_for_each(&iob->req_list, req)
-		rnv_prp_unmap(rnv_cmd(req)->q->ctrl, req);
+	rq_list_for_each(&iob->req_list, req) {
+		struct rnv_ctrl *ctrl = rnv_cmd(req)->q->ctrl;
+
+		this_cpu_inc(*ctrl->rq_ended);
+		rnv_prp_unmap(ctrl, req);
+	}
 	blk_mq_end_request_batch(iob);
 }
 
@@ -231,6 +243,7 @@ static int rnv_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 
 static const struct blk_mq_ops rnv_admin_ops = {
 	.queue_rq	= rnv_queue_rq,
+	.commit_rqs	= rnv_commit_rqs,
 	.complete	= rnv_complete_rq,
 	.init_hctx	= rnv_init_hctx,
 	.timeout	= rnv_timeout,

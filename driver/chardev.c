@@ -14,10 +14,14 @@
 static dev_t rnv_chr_devt;
 static struct class *rnv_class;
 
-/* Admin opcodes that would take the driver's own queues away from it. */
-static bool rnv_admin_opcode_reserved(u8 opcode)
+/*
+ * Admin commands that must stay the driver's: they would take its queues
+ * or its event request away, or hand the device host memory by raw bus
+ * address (Doorbell Buffer Config, Set Features Host Memory Buffer).
+ */
+static bool rnv_admin_cmd_reserved(const struct nvme_passthru_cmd64 *pc)
 {
-	switch (opcode) {
+	switch (pc->opcode) {
 	case nvme_admin_delete_sq:
 	case nvme_admin_create_sq:
 	case nvme_admin_delete_cq:
@@ -25,6 +29,13 @@ static bool rnv_admin_opcode_reserved(u8 opcode)
 	case nvme_admin_async_event:
 	case nvme_admin_dbbuf:
 		return true;
+	case nvme_admin_set_features:
+		switch (pc->cdw10 & 0xff) {
+		case NVME_FEAT_NUM_QUEUES:
+		case NVME_FEAT_HOST_MEM_BUF:
+			return true;
+		}
+		return false;
 	default:
 		return false;
 	}
@@ -67,8 +78,7 @@ static int rnv_user_cmd(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 			goto free_req;
 		bio = req->bio;
 	}
-	blk_execute_rq(req, false);
-	ret = cmd->status;
+	ret = rnv_execute_rq(req);
 	if (result)
 		*result = le64_to_cpu(cmd->result.u64);
 	/* A bounced buffer is copied back here: its EFAULT must reach the caller. */
@@ -96,6 +106,40 @@ static int rnv_subsys_reset(struct rnv_ctrl *ctrl)
 	return rnv_ctrl_reset_sync(ctrl);
 }
 
+/*
+ * Effects that change what the disks are: LBA format and contents (Format
+ * NVM, Sanitize), namespace capacity or inventory (Namespace Management
+ * and Attachment), or that ask for no other command in flight.
+ */
+#define RNV_EFFECTS_NS	(NVME_CMD_EFFECTS_LBCC | NVME_CMD_EFFECTS_NCC | \
+			 NVME_CMD_EFFECTS_NIC | NVME_CMD_EFFECTS_CSE_MASK)
+
+/*
+ * Before such a command: no I/O may be in flight (it would use the old
+ * format), and none may start until the disks are re-read afterwards.
+ */
+static void rnv_passthru_start(struct rnv_ctrl *ctrl, u32 effects)
+{
+	if (!(effects & RNV_EFFECTS_NS))
+		return;
+	/* One at a time: each owns the freeze from start to end. */
+	mutex_lock(&ctrl->effects_lock);
+	dev_info(ctrl->dev, "admin command with effects %#x: freezing I/O\n", effects);
+	rnv_ns_freeze(ctrl, 0);
+}
+
+/* After it: re-read every disk while still frozen, then add and drop disks. */
+static void rnv_passthru_end(struct rnv_ctrl *ctrl, u32 effects)
+{
+	if (!(effects & RNV_EFFECTS_NS))
+		return;
+	rnv_ns_revalidate(ctrl);
+	rnv_ns_unfreeze(ctrl);
+	mutex_unlock(&ctrl->effects_lock);
+	if (rnv_ns_scan(ctrl))
+		dev_warn(ctrl->dev, "namespace rescan after admin command failed\n");
+}
+
 /* NVME_IOCTL_ADMIN_CMD / IO_CMD and their 64-bit-result twins. */
 static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 			      void __user *argp, bool admin, bool is64)
@@ -105,6 +149,7 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 	struct rnv_ns *pinned = NULL;
 	struct request_queue *rq_q;
 	u64 result = 0;
+	u32 effects;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -120,9 +165,9 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 		dev_dbg(ctrl->dev, "passthrough metadata buffers unsupported\n");
 		return -EINVAL;
 	}
-	if (admin && rnv_admin_opcode_reserved(pc.opcode)) {
-		dev_warn_ratelimited(ctrl->dev, "admin opcode %#x is reserved for the driver\n",
-				     pc.opcode);
+	if (admin && rnv_admin_cmd_reserved(&pc)) {
+		dev_warn_ratelimited(ctrl->dev, "admin opcode %#x (cdw10 %#x) is reserved for the driver\n",
+				     pc.opcode, pc.cdw10);
 		return -EPERM;
 	}
 	if (admin) {
@@ -154,7 +199,10 @@ static int rnv_ioctl_passthru(struct rnv_ctrl *ctrl, struct rnv_ns *ns,
 	c.common.cdw13 = cpu_to_le32(pc.cdw13);
 	c.common.cdw14 = cpu_to_le32(pc.cdw14);
 	c.common.cdw15 = cpu_to_le32(pc.cdw15);
+	effects = admin ? rnv_admin_effects(ctrl, pc.opcode) : 0;
+	rnv_passthru_start(ctrl, effects);
 	ret = rnv_user_cmd(ctrl, rq_q, &c, pc.addr, pc.data_len, pc.timeout_ms, &result);
+	rnv_passthru_end(ctrl, effects);
 	if (pinned)
 		put_disk(pinned->disk);
 	if (ret < 0)
@@ -210,8 +258,9 @@ static long rnv_ioctl(struct rnv_ctrl *ctrl, struct rnv_ns *ns, unsigned int cmd
 {
 	long ret;
 
+	/* A dead controller is refused by queue_rq, with the same -ENODEV. */
 	down_read(&ctrl->ioctl_rwsem);
-	if (ctrl->removing || READ_ONCE(ctrl->state) == RNV_DEAD) {
+	if (READ_ONCE(ctrl->removing)) {
 		ret = -ENODEV;
 		goto out;
 	}
@@ -394,6 +443,7 @@ void rnv_chr_init(struct rnv_ctrl *ctrl)
 	d->release = rnv_ctrl_release;
 	d->devt = MKDEV(MAJOR(rnv_chr_devt), ctrl->instance);
 	init_rwsem(&ctrl->ioctl_rwsem);
+	mutex_init(&ctrl->effects_lock);
 }
 
 int rnv_chr_add(struct rnv_ctrl *ctrl)
@@ -411,14 +461,20 @@ int rnv_chr_add(struct rnv_ctrl *ctrl)
 }
 
 /*
- * Hide the node, then wait for ioctls in flight; later ones, from files
- * still open, see ->removing and get -ENODEV.
+ * Remove, first step: hide the node; ioctls from files still open see
+ * ->removing and get -ENODEV. Those in flight are not waited for here:
+ * one may wait for the controller, which remove stops first.
  */
-void rnv_chr_del(struct rnv_ctrl *ctrl)
+void rnv_chr_hide(struct rnv_ctrl *ctrl)
 {
+	WRITE_ONCE(ctrl->removing, true);
 	cdev_device_del(&ctrl->cdev, &ctrl->cdev_device);
+}
+
+/* Remove, once the controller is stopped: the last ioctl in flight ends. */
+void rnv_chr_wait_ioctls(struct rnv_ctrl *ctrl)
+{
 	down_write(&ctrl->ioctl_rwsem);
-	ctrl->removing = true;
 	up_write(&ctrl->ioctl_rwsem);
 }
 

@@ -26,15 +26,21 @@ bool rnv_ctrl_alive(struct rnv_ctrl *ctrl)
 }
 
 /*
- * Wait for CSTS & @mask == @want. CAP.TO is the worst case in 500 ms units
- * (NVMe 2.0 §3.1.3.1) for RDY to follow EN; we use it for shutdown too.
+ * Wait up to @ms for CSTS & @mask == @want. For RDY, CAP.TO is the worst
+ * case in 500 ms units (NVMe 2.0 §3.1.3.1); a shutdown has RTD3E.
  */
-static int rnv_ctrl_wait(struct rnv_ctrl *ctrl, u32 mask, u32 want, const char *what)
+static int rnv_ctrl_wait(struct rnv_ctrl *ctrl, u32 mask, u32 want, unsigned int ms,
+			 const char *what)
 {
-	unsigned long timeout = jiffies +
-		msecs_to_jiffies((NVME_CAP_TIMEOUT(ctrl->cap) + 1) * 500);
+	unsigned long timeout = jiffies + msecs_to_jiffies(ms);
 	u32 csts;
 
+	/* Test hook (debugfs stuck_ready): a controller whose RDY never drops. */
+	if (mask == NVME_CSTS_RDY && !want &&
+	    atomic_dec_if_positive(&ctrl->fault.stuck_ready) >= 0) {
+		dev_err(ctrl->dev, "%s: RDY stays 1 (injected)\n", what);
+		return -ETIMEDOUT;
+	}
 	for (;;) {
 		csts = readl(ctrl->bar + NVME_REG_CSTS);
 		if (csts == ~0u) {
@@ -49,12 +55,17 @@ static int rnv_ctrl_wait(struct rnv_ctrl *ctrl, u32 mask, u32 want, const char *
 			return -EIO;
 		}
 		if (time_after(jiffies, timeout)) {
-			dev_err(ctrl->dev, "%s: timed out after %llu ms (CSTS %#x)\n",
-				what, (NVME_CAP_TIMEOUT(ctrl->cap) + 1) * 500ULL, csts);
+			dev_err(ctrl->dev, "%s: timed out after %u ms (CSTS %#x)\n",
+				what, ms, csts);
 			return -ETIMEDOUT;
 		}
 		usleep_range(1000, 2000);
 	}
+}
+
+static unsigned int rnv_ready_ms(struct rnv_ctrl *ctrl)
+{
+	return (NVME_CAP_TIMEOUT(ctrl->cap) + 1) * 500;
 }
 
 /*
@@ -66,9 +77,13 @@ int rnv_ctrl_disable(struct rnv_ctrl *ctrl)
 {
 	u32 cc = readl(ctrl->bar + NVME_REG_CC);
 
+	if (cc == ~0u) {
+		dev_err(ctrl->dev, "disable: device gone (CC reads all ones)\n");
+		return -ENODEV;
+	}
 	if (cc & NVME_CC_ENABLE)
 		writel(cc & ~NVME_CC_ENABLE, ctrl->bar + NVME_REG_CC);
-	return rnv_ctrl_wait(ctrl, NVME_CSTS_RDY, 0, "disable");
+	return rnv_ctrl_wait(ctrl, NVME_CSTS_RDY, 0, rnv_ready_ms(ctrl), "disable");
 }
 
 /* Point the controller at the admin rings (AQA, ASQ, ACQ); EN must be 0. */
@@ -82,32 +97,40 @@ void rnv_ctrl_setup_admin(struct rnv_ctrl *ctrl)
 	lo_hi_writeq(aq->cq_dma, ctrl->bar + NVME_REG_ACQ);
 }
 
+/* Callers disabled the controller; one whose RDY never dropped is not enabled. */
 int rnv_ctrl_enable(struct rnv_ctrl *ctrl)
 {
 	u32 cc = NVME_CC_CSS_NVM | NVME_CC_AMS_RR | NVME_CC_SHN_NONE |
 		 NVME_CC_IOSQES | NVME_CC_IOCQES;
+	u32 csts = readl(ctrl->bar + NVME_REG_CSTS);
 
+	if (csts & NVME_CSTS_RDY) {
+		dev_err(ctrl->dev, "enable: RDY still set (CSTS %#x)\n", csts);
+		return csts == ~0u ? -ENODEV : -EBUSY;
+	}
 	cc |= (ilog2(ctrl->page_size) - 12) << NVME_CC_MPS_SHIFT;
 	writel(cc, ctrl->bar + NVME_REG_CC);
 	writel(cc | NVME_CC_ENABLE, ctrl->bar + NVME_REG_CC);
-	return rnv_ctrl_wait(ctrl, NVME_CSTS_RDY, NVME_CSTS_RDY, "enable");
+	return rnv_ctrl_wait(ctrl, NVME_CSTS_RDY, NVME_CSTS_RDY, rnv_ready_ms(ctrl), "enable");
 }
 
 /*
  * Normal shutdown notification (NVMe 2.0 §3.6.2): lets the drive flush its
  * caches and metadata; skipping it is what makes some drives come back
- * without namespaces after a warm reboot.
+ * without namespaces after a warm reboot. The wait is RTD3E's, bounded.
  */
-void rnv_ctrl_shutdown(struct rnv_ctrl *ctrl)
+int rnv_ctrl_shutdown(struct rnv_ctrl *ctrl)
 {
 	u32 cc = readl(ctrl->bar + NVME_REG_CC);
 
-	if (cc == ~0u || !(cc & NVME_CC_ENABLE))
-		return;
+	if (cc == ~0u)
+		return -ENODEV;
+	if (!(cc & NVME_CC_ENABLE))
+		return 0;
 	cc = (cc & ~NVME_CC_SHN_MASK) | NVME_CC_SHN_NORMAL;
 	writel(cc, ctrl->bar + NVME_REG_CC);
-	if (!rnv_ctrl_wait(ctrl, NVME_CSTS_SHST_MASK, NVME_CSTS_SHST_CMPLT, "shutdown"))
-		dev_dbg(ctrl->dev, "shutdown complete\n");
+	return rnv_ctrl_wait(ctrl, NVME_CSTS_SHST_MASK, NVME_CSTS_SHST_CMPLT,
+			     ctrl->shutdown_ms, "shutdown");
 }
 
 /* Set Features Number of Queues (NVMe 2.0 §5.27.1.5): ask, get the grant. */

@@ -8,7 +8,11 @@
  *   fail_status S        NVMe status to inject (default 0x4281: DNR, read error)
  *   delay_completions N  the next N I/O completions are held back delay_ms
  *   delay_ms T           milliseconds, 1..600000 (default 100)
- * The hooks themselves sit in queue.c's completion path.
+ *   stuck_ready N        the next N waits for CSTS.RDY=0 fail: a controller
+ *                        that does not stop when disabled
+ *   fail_events N        the next N async event completions fail
+ * The completion hooks sit in queue.c's completion path, the others where
+ * the real event would be seen (ctrl.c's RDY wait, ns.c's event handler).
  */
 #include <linux/debugfs.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
@@ -31,6 +35,16 @@ static int rnv_regs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(rnv_regs);
 
+static u64 rnv_percpu_sum(u64 __percpu *counter)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(counter, cpu);
+	return sum;
+}
+
 static int rnv_queues_show(struct seq_file *m, void *unused)
 {
 	struct rnv_ctrl *ctrl = m->private;
@@ -47,6 +61,10 @@ static int rnv_queues_show(struct seq_file *m, void *unused)
 			   q->completed, q->interrupts, q->sq_mmio, q->cq_mmio);
 	}
 	seq_printf(m, "shadow doorbells: %s\n", ctrl->dbbuf_on ? "on" : "off");
+	seq_printf(m, "events: %u received, %d requests outstanding\n", ctrl->events,
+		   atomic_read(&ctrl->aer_outstanding));
+	seq_printf(m, "requests: %llu started, %llu ended\n",
+		   rnv_percpu_sum(ctrl->rq_started), rnv_percpu_sum(ctrl->rq_ended));
 	seq_printf(m, "injected: %u dropped, %u failed, %u delayed\n",
 		   atomic_read(&ctrl->fault.dropped), atomic_read(&ctrl->fault.failed),
 		   atomic_read(&ctrl->fault.delayed));
@@ -102,8 +120,11 @@ static void rnv_fault_release(struct rnv_ctrl *ctrl, bool all)
 	struct rnv_fault *f = &ctrl->fault;
 	struct request *req, *next;
 	unsigned long flags;
-	LIST_HEAD(due);
 
+	/*
+	 * Clear held and complete under held_lock: rnv_cancel_rq, which skips
+	 * held requests, must never see one in between.
+	 */
 	spin_lock_irqsave(&f->held_lock, flags);
 	list_for_each_entry_safe(req, next, &f->held, queuelist) {
 		if (!all && time_before(jiffies, rnv_cmd(req)->held_until)) {
@@ -111,14 +132,11 @@ static void rnv_fault_release(struct rnv_ctrl *ctrl, bool all)
 					 rnv_cmd(req)->held_until - jiffies);
 			break;
 		}
-		rnv_cmd(req)->held = false;
-		list_move_tail(&req->queuelist, &due);
-	}
-	spin_unlock_irqrestore(&f->held_lock, flags);
-	list_for_each_entry_safe(req, next, &due, queuelist) {
 		list_del_init(&req->queuelist);
+		rnv_cmd(req)->held = false;
 		blk_mq_complete_request(req);
 	}
+	spin_unlock_irqrestore(&f->held_lock, flags);
 }
 
 static void rnv_fault_release_work(struct work_struct *work)
@@ -148,6 +166,8 @@ void rnv_fault_stop(struct rnv_ctrl *ctrl)
 	atomic_set(&f->drop, 0);
 	atomic_set(&f->fail, 0);
 	atomic_set(&f->delay, 0);
+	atomic_set(&f->stuck_ready, 0);
+	atomic_set(&f->fail_event, 0);
 	cancel_delayed_work_sync(&f->release_work);
 	rnv_fault_release(ctrl, true);
 }
@@ -212,6 +232,10 @@ void rnv_debugfs_add(struct rnv_ctrl *ctrl)
 				   &rnv_atomic_fops);
 	debugfs_create_file_unsafe("delay_ms", 0600, d, &ctrl->fault.delay_ms,
 				   &rnv_delay_ms_fops);
+	debugfs_create_file_unsafe("stuck_ready", 0600, d, &ctrl->fault.stuck_ready,
+				   &rnv_atomic_fops);
+	debugfs_create_file_unsafe("fail_events", 0600, d, &ctrl->fault.fail_event,
+				   &rnv_atomic_fops);
 }
 
 void rnv_debugfs_remove(struct rnv_ctrl *ctrl)

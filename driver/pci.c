@@ -92,6 +92,12 @@ MODULE_PARM_DESC(irq_coalesce_thr,
 
 static DEFINE_IDA(rnv_instance_ida);
 
+/*
+ * Reset, scan and event work: WQ_MEM_RECLAIM because a reset may be what
+ * stands between memory reclaim and the writeback it waits for.
+ */
+struct workqueue_struct *rnv_wq;
+
 /* BAR 0, DMA mask, and the capability registers. */
 static int rnv_pci_map(struct rnv_ctrl *ctrl)
 {
@@ -147,6 +153,8 @@ static int rnv_pci_map(struct rnv_ctrl *ctrl)
 	 * bounce buffer (swiotlb) must keep the original buffer's offset.
 	 */
 	dma_set_min_align_mask(ctrl->dev, ctrl->page_size - 1);
+	/* What PCI error recovery restores after a slot reset (rnv_slot_reset). */
+	pci_save_state(pdev);
 	return 0;
 
 unmap:
@@ -249,7 +257,7 @@ static void rnv_id_string(char *dst, const char *src, size_t len)
 /* Identify Controller: model, limits and features we act on. */
 static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 {
-	u32 max_xfer = RNV_MAX_XFER;
+	u32 max_xfer = RNV_MAX_XFER, mdts_shift, rtd3e;
 	int ret;
 
 	ctrl->id = kzalloc(NVME_IDENTIFY_DATA_SIZE, GFP_KERNEL);
@@ -258,10 +266,13 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 	ret = rnv_identify(ctrl, NVME_ID_CNS_CTRL, 0, ctrl->id);
 	if (ret)
 		return ret > 0 ? -EIO : ret;
-	/* MDTS is a power of two in units of CAP.MPSMIN pages; 0 = no limit. */
-	if (ctrl->id->mdts)
-		max_xfer = min_t(u64, max_xfer,
-				 1ULL << (ctrl->id->mdts + 12 + NVME_CAP_MPSMIN(ctrl->cap)));
+	/*
+	 * MDTS is a power of two in units of CAP.MPSMIN pages; 0 = no limit,
+	 * and so is anything past 4 GiB (a shift the device could make overflow).
+	 */
+	mdts_shift = ctrl->id->mdts + 12 + NVME_CAP_MPSMIN(ctrl->cap);
+	if (ctrl->id->mdts && mdts_shift < 32)
+		max_xfer = min_t(u32, max_xfer, 1u << mdts_shift);
 	/*
 	 * DMA: swiotlb bounces at most dma_max_mapping_size() per segment
 	 * (256 KiB); a larger request could never be mapped and would be
@@ -271,6 +282,10 @@ static int rnv_identify_ctrl(struct rnv_ctrl *ctrl)
 	ctrl->max_xfer = max_t(u32, rounddown_pow_of_two(max_xfer), ctrl->page_size);
 	ctrl->vwc = ctrl->id->vwc & NVME_CTRL_VWC_PRESENT;
 	ctrl->oncs = le16_to_cpu(ctrl->id->oncs);
+	/* RTD3E (microseconds) is what a shutdown may take; 0 = not reported. */
+	rtd3e = le32_to_cpu(ctrl->id->rtd3e);
+	ctrl->shutdown_ms = clamp_t(u32, DIV_ROUND_UP(rtd3e, USEC_PER_MSEC),
+				    RNV_SHUTDOWN_MIN_MS, RNV_SHUTDOWN_MAX_MS);
 	rnv_sgl_init(ctrl);
 	rnv_id_string(ctrl->model, ctrl->id->mn, sizeof(ctrl->id->mn));
 	rnv_id_string(ctrl->serial, ctrl->id->sn, sizeof(ctrl->id->sn));
@@ -333,6 +348,9 @@ static void rnv_teardown_io(struct rnv_ctrl *ctrl)
 void rnv_ctrl_free(struct rnv_ctrl *ctrl)
 {
 	ida_free(&rnv_instance_ida, ctrl->instance);
+	free_percpu(ctrl->rq_started);
+	free_percpu(ctrl->rq_ended);
+	kfree(ctrl->effects);
 	kfree(ctrl->queues);
 	kfree(ctrl->id);
 	kfree(ctrl);
@@ -365,8 +383,11 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* Room for admin plus every I/O queue we will ask for (rnv_negotiate_queues). */
 	ctrl->max_io_queues = (rnv_max_io_queues ?: num_possible_cpus()) + rnv_poll_queues;
 	ctrl->queues = kcalloc(ctrl->max_io_queues + 1, sizeof(*ctrl->queues), GFP_KERNEL);
+	ctrl->rq_started = alloc_percpu(u64);
+	ctrl->rq_ended = alloc_percpu(u64);
+	ctrl->shutdown_ms = RNV_SHUTDOWN_MIN_MS;
 	ret = -ENOMEM;
-	if (!ctrl->queues)
+	if (!ctrl->queues || !ctrl->rq_started || !ctrl->rq_ended)
 		goto put_ctrl;
 
 	ret = rnv_pci_map(ctrl);
@@ -387,13 +408,14 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto free_admin_q;
 	rnv_ctrl_setup_admin(ctrl);
+	ctrl->enabled = true;
 	ret = rnv_ctrl_enable(ctrl);
 	if (ret)
-		goto free_irq;
+		goto disable;
 	ctrl->queues[0].live = true;
 	ret = rnv_admin_set_create(ctrl);
 	if (ret)
-		goto disable;
+		goto not_live;
 	ret = rnv_prp_pools_create(ctrl);
 	if (ret)
 		goto destroy_admin_set;
@@ -403,8 +425,10 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_admin_set_limits(ctrl);
 	if (ret)
 		goto destroy_pools;
+	rnv_effects_read(ctrl);
 	rnv_dbbuf_alloc(ctrl);
 	rnv_ctrl_set_optional_features(ctrl);
+	rnv_events_config(ctrl);
 	ret = rnv_setup_io(ctrl);
 	if (ret)
 		goto destroy_pools;
@@ -417,14 +441,20 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_ns_scan(ctrl);
 	if (ret)
 		goto remove_ns;
+	/* A command that timed out during probe killed the controller. */
+	ret = -ENODEV;
+	if (!rnv_change_state(ctrl, RNV_LIVE))
+		goto remove_ns;
 	rnv_debugfs_add(ctrl);
-	rnv_change_state(ctrl, RNV_LIVE);
-	rnv_events_start(ctrl);
+	rnv_events_arm(ctrl);
 	return 0;
 
 remove_ns:
+	/* ioctls (node or disks) may be running: refuse more, wait, then no rescans. */
+	rnv_chr_hide(ctrl);
+	rnv_chr_wait_ioctls(ctrl);
+	rnv_change_state(ctrl, RNV_DELETING);
 	rnv_ns_remove_all(ctrl);
-	rnv_chr_del(ctrl);
 destroy_io_set:
 	rnv_io_set_destroy(ctrl);
 teardown_io:
@@ -433,11 +463,12 @@ destroy_pools:
 	rnv_prp_pools_destroy(ctrl);
 destroy_admin_set:
 	rnv_admin_set_destroy(ctrl);
-disable:
+not_live:
 	ctrl->queues[0].live = false;
+disable:
 	rnv_ctrl_disable(ctrl);
+	ctrl->enabled = false;
 	rnv_dbbuf_free(ctrl);
-free_irq:
 	rnv_admin_irq_free(ctrl);
 free_admin_q:
 	rnv_q_free(ctrl, 0);
@@ -450,44 +481,106 @@ put_ctrl:
 }
 
 /*
- * Removal mirrors probe. If the device is already gone, the admin commands
- * inside would wait for nothing, so mark it dead first and fail them fast.
+ * Removal mirrors probe, in an order that never waits for a device that
+ * cannot answer: ioctls are refused first, a controller that is gone (or
+ * dead) is killed so every wait ends at once, a working one is drained
+ * (disks deleted with writeback, queues deleted) and shut down. Only then
+ * are the ioctls still in flight waited for, and memory freed.
  */
 static void rnv_remove(struct pci_dev *pdev)
 {
 	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
 
-	rnv_chr_del(ctrl);
+	rnv_chr_hide(ctrl);
 	rnv_debugfs_remove(ctrl);
-	if (!pci_device_is_present(pdev) || !rnv_ctrl_alive(ctrl))
+	if (!pci_device_is_present(pdev))
 		rnv_ctrl_kill(ctrl);
-	/* A reset in progress finishes (or kills) before teardown starts. */
-	flush_work(&ctrl->reset_work);
-	rnv_change_state(ctrl, RNV_DELETING);
+	rnv_ctrl_begin_delete(ctrl);
 	rnv_events_stop(ctrl);
 	rnv_ns_remove_all(ctrl);
 	rnv_fault_stop(ctrl);
+	rnv_ctrl_delete_io_queues(ctrl);
+	rnv_ctrl_retire(ctrl);
+	rnv_events_stop(ctrl);
+	rnv_chr_wait_ioctls(ctrl);
 	rnv_io_set_destroy(ctrl);
 	rnv_teardown_io(ctrl);
 	rnv_prp_pools_destroy(ctrl);
 	rnv_admin_set_destroy(ctrl);
-	rnv_ctrl_shutdown(ctrl);
 	rnv_dbbuf_free(ctrl);
 	rnv_admin_irq_free(ctrl);
-	ctrl->queues[0].live = false;
 	rnv_q_free(ctrl, 0);
 	rnv_pci_unmap(ctrl);
 	/* Open files and disks may still hold the controller; they free it. */
 	put_device(&ctrl->cdev_device);
 }
 
-/* Power off or reboot: tell the drive, so it flushes and comes back clean. */
+/* Power off, reboot, kexec: see rnv_ctrl_power_off. */
 static void rnv_shutdown(struct pci_dev *pdev)
+{
+	rnv_ctrl_power_off(pci_get_drvdata(pdev));
+}
+
+/*
+ * PCI error recovery (AER, DPC) and function resets (sysfs reset, VFIO):
+ * the controller is stopped before the link or function resets and
+ * restarted after, the way a controller reset does it, so I/O in flight
+ * is replayed instead of timing out against a controller that forgot it.
+ */
+static pci_ers_result_t rnv_error_detected(struct pci_dev *pdev, pci_channel_state_t state)
 {
 	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
 
-	rnv_ctrl_shutdown(ctrl);
+	switch (state) {
+	case pci_channel_io_normal:
+		return PCI_ERS_RESULT_CAN_RECOVER;
+	case pci_channel_io_frozen:
+		dev_warn(ctrl->dev, "PCI channel frozen: stopping for a slot reset\n");
+		if (!rnv_ctrl_reset_prepare(ctrl))
+			return PCI_ERS_RESULT_DISCONNECT;
+		return PCI_ERS_RESULT_NEED_RESET;
+	default:
+		dev_warn(ctrl->dev, "PCI channel failed for good\n");
+		rnv_ctrl_kill(ctrl);
+		return PCI_ERS_RESULT_DISCONNECT;
+	}
 }
+
+static pci_ers_result_t rnv_slot_reset(struct pci_dev *pdev)
+{
+	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
+
+	dev_info(ctrl->dev, "slot reset: restarting the controller\n");
+	pci_restore_state(pdev);
+	rnv_ctrl_reset_done(ctrl);
+	return READ_ONCE(ctrl->state) == RNV_LIVE ? PCI_ERS_RESULT_RECOVERED :
+						    PCI_ERS_RESULT_DISCONNECT;
+}
+
+static void rnv_error_resume(struct pci_dev *pdev)
+{
+	struct rnv_ctrl *ctrl = pci_get_drvdata(pdev);
+
+	flush_work(&ctrl->reset_work);
+}
+
+static void rnv_reset_prepare(struct pci_dev *pdev)
+{
+	rnv_ctrl_reset_prepare(pci_get_drvdata(pdev));
+}
+
+static void rnv_reset_done(struct pci_dev *pdev)
+{
+	rnv_ctrl_reset_done(pci_get_drvdata(pdev));
+}
+
+static const struct pci_error_handlers rnv_err_handlers = {
+	.error_detected	= rnv_error_detected,
+	.slot_reset	= rnv_slot_reset,
+	.resume		= rnv_error_resume,
+	.reset_prepare	= rnv_reset_prepare,
+	.reset_done	= rnv_reset_done,
+};
 
 static int rnv_pm_suspend(struct device *dev)
 {
@@ -514,6 +607,7 @@ static struct pci_driver rnv_driver = {
 	.probe		= rnv_probe,
 	.remove		= rnv_remove,
 	.shutdown	= rnv_shutdown,
+	.err_handler	= &rnv_err_handlers,
 	.driver.pm	= pm_sleep_ptr(&rnv_pm_ops),
 };
 
@@ -521,15 +615,23 @@ static int __init rnv_init(void)
 {
 	int ret;
 
+	rnv_wq = alloc_workqueue(RNV_NAME, WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!rnv_wq)
+		return -ENOMEM;
 	ret = rnv_chr_register();
 	if (ret)
-		return ret;
+		goto destroy_wq;
 	rnv_debugfs_register();
 	ret = pci_register_driver(&rnv_driver);
-	if (ret) {
-		rnv_debugfs_unregister();
-		rnv_chr_unregister();
-	}
+	if (ret)
+		goto unregister;
+	return 0;
+
+unregister:
+	rnv_debugfs_unregister();
+	rnv_chr_unregister();
+destroy_wq:
+	destroy_workqueue(rnv_wq);
 	return ret;
 }
 
@@ -538,6 +640,7 @@ static void __exit rnv_exit(void)
 	pci_unregister_driver(&rnv_driver);
 	rnv_debugfs_unregister();
 	rnv_chr_unregister();
+	destroy_workqueue(rnv_wq);
 	ida_destroy(&rnv_instance_ida);
 }
 

@@ -2,8 +2,9 @@
 /*
  * Data mapping: a request's pages become PRP1/PRP2 or a PRP list, or an
  * SGL (sgl.c) when the controller has them and the segments are large.
- * Streaming DMA only (dma_map_bvec, dma_map_sg); PRP lists and SGL segments
- * come from two dma_pools so the I/O path never allocates pages. Owns
+ * Streaming DMA only (dma_map_bvec, dma_map_sgtable); PRP lists and SGL
+ * segments come from two dma_pools, and scatterlists longer than two
+ * entries from the kernel's chained sg pools. Owns
  * nothing else: the command itself is built in blk.c and submitted by
  * queue.c.
  */
@@ -99,7 +100,7 @@ static blk_status_t rnv_prp_fill(struct rnv_ctrl *ctrl, struct request *req)
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	u32 ps = ctrl->page_size;
 	unsigned int per_page = ps / sizeof(__le64);
-	struct scatterlist *sg = cmd->sg;
+	struct scatterlist *sg = cmd->sgt.sgl;
 	int len = blk_rq_payload_bytes(req);
 	u64 dma = sg_dma_address(sg);
 	int seg_len = sg_dma_len(sg);
@@ -173,12 +174,23 @@ static blk_status_t rnv_prp_fill(struct rnv_ctrl *ctrl, struct request *req)
 bad_sg:
 	dev_err_ratelimited(ctrl->dev,
 			    "request of %u bytes in %d segments has a gap PRPs cannot describe\n",
-			    blk_rq_payload_bytes(req), cmd->nents);
+			    blk_rq_payload_bytes(req), cmd->sgt.nents);
 	rnv_prp_lists_free(ctrl, cmd);
 	return BLK_STS_IOERR;
 fail:
 	rnv_prp_lists_free(ctrl, cmd);
 	return BLK_STS_RESOURCE;
+}
+
+/*
+ * Give the chained part of the scatterlist back. The table is freed by the
+ * size it was allocated with, not the entries blk_rq_map_sg used.
+ */
+static void rnv_sg_free(struct rnv_cmd *cmd)
+{
+	cmd->sgt.orig_nents = cmd->sg_alloced;
+	sg_free_table_chained(&cmd->sgt, RNV_INLINE_SG);
+	cmd->sg_alloced = 0;
 }
 
 /*
@@ -191,9 +203,9 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	unsigned short nsegs = blk_rq_nr_phys_segments(req);
 	blk_status_t ret;
-	int mapped;
+	int err;
 
-	cmd->nents = 0;
+	cmd->sg_alloced = 0;
 	cmd->bvec_len = 0;
 	cmd->prp_pages = 0;
 	if (nsegs == 1) {
@@ -205,30 +217,39 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	if (WARN_ON_ONCE(nsegs > RNV_MAX_SEGS))
 		return BLK_STS_IOERR;
 
-	sg_init_table(cmd->sg, nsegs);
-	cmd->nents = blk_rq_map_sg(req, cmd->sg);
-	if (!cmd->nents)
-		return BLK_STS_IOERR;
+	/*
+	 * The scatterlist: RNV_INLINE_SG entries in the command, the rest
+	 * chained from the kernel's sg pools (GFP_ATOMIC: queue_rq must not
+	 * sleep; an empty pool means try again later).
+	 */
+	cmd->sgt.sgl = cmd->inline_sg;
+	if (sg_alloc_table_chained(&cmd->sgt, nsegs, cmd->inline_sg, RNV_INLINE_SG))
+		return BLK_STS_RESOURCE;
+	cmd->sg_alloced = nsegs;
+	cmd->sgt.orig_nents = blk_rq_map_sg(req, cmd->sgt.sgl);
+	ret = BLK_STS_IOERR;
+	if (!cmd->sgt.orig_nents)
+		goto free_sg;
 	/*
 	 * DMA: scatter-gather streaming map; it may bounce (swiotlb) or merge
-	 * entries (IOMMU), so the PRP walk reads the mapped lengths, and
-	 * unmap takes the count we passed in, not the one returned.
+	 * entries (IOMMU), so the PRP walk reads the mapped entries
+	 * (sgt.nents) and their lengths; unmap takes the table as mapped.
 	 */
-	mapped = dma_map_sg_attrs(ctrl->dev, cmd->sg, cmd->nents, rq_dma_dir(req),
-				  DMA_ATTR_NO_WARN);
-	if (!mapped) {
-		cmd->nents = 0;
-		return BLK_STS_RESOURCE;
+	err = dma_map_sgtable(ctrl->dev, &cmd->sgt, rq_dma_dir(req), DMA_ATTR_NO_WARN);
+	if (err) {
+		ret = err == -ENOMEM ? BLK_STS_RESOURCE : BLK_STS_IOERR;
+		goto free_sg;
 	}
 	/* Large segments, and a controller that has them: SGLs (sgl.c). */
 	if (rnv_sgl_wanted(ctrl, req, nsegs))
-		ret = rnv_sgl_fill(ctrl, req, mapped);
+		ret = rnv_sgl_fill(ctrl, req, cmd->sgt.nents);
 	else
 		ret = rnv_prp_fill(ctrl, req);
-	if (ret != BLK_STS_OK) {
-		dma_unmap_sg(ctrl->dev, cmd->sg, cmd->nents, rq_dma_dir(req));
-		cmd->nents = 0;
-	}
+	if (ret == BLK_STS_OK)
+		return ret;
+	dma_unmap_sgtable(ctrl->dev, &cmd->sgt, rq_dma_dir(req), 0);
+free_sg:
+	rnv_sg_free(cmd);
 	return ret;
 }
 
@@ -263,9 +284,9 @@ void rnv_prp_unmap(struct rnv_ctrl *ctrl, struct request *req)
 		cmd->bvec_len = 0;
 		return;
 	}
-	if (!cmd->nents)
+	if (!cmd->sg_alloced)
 		return;
 	rnv_prp_lists_free(ctrl, cmd);
-	dma_unmap_sg(ctrl->dev, cmd->sg, cmd->nents, rq_dma_dir(req));
-	cmd->nents = 0;
+	dma_unmap_sgtable(ctrl->dev, &cmd->sgt, rq_dma_dir(req), 0);
+	rnv_sg_free(cmd);
 }

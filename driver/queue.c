@@ -8,6 +8,13 @@
 #include "rocknvme.h"
 
 /*
+ * Polled queues take cq_lock only from process context, the others also in
+ * hard IRQ: separate lockdep classes keep the two usages apart.
+ */
+static struct lock_class_key rnv_cq_irq_key;
+static struct lock_class_key rnv_cq_poll_key;
+
+/*
  * DMA: rings live in coherent memory (dma_alloc_coherent) because both sides
  * touch them for the whole life of the queue with no hand-over points: a
  * streaming mapping would need a sync on every entry. On a non-coherent SoC
@@ -17,7 +24,14 @@
 int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth)
 {
 	struct rnv_queue *q = &ctrl->queues[qid];
+	u64 db_end = NVME_REG_DBS + (qid * 2 + 2) * 4ull * ctrl->db_stride;
 
+	/* Both doorbells must lie inside BAR 0 (CAP.DSTRD can say otherwise). */
+	if (db_end > pci_resource_len(ctrl->pdev, 0)) {
+		dev_err(ctrl->dev, "queue %u: doorbells end at %#llx, past BAR 0 (%#llx)\n",
+			qid, db_end, (u64)pci_resource_len(ctrl->pdev, 0));
+		return -ENODEV;
+	}
 	q->cqes = dma_alloc_coherent(ctrl->dev, depth * sizeof(*q->cqes),
 				     &q->cq_dma, GFP_KERNEL);
 	if (!q->cqes)
@@ -33,6 +47,8 @@ int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth)
 	q->irq = -1;
 	spin_lock_init(&q->sq_lock);
 	spin_lock_init(&q->cq_lock);
+	lockdep_set_class(&q->cq_lock, qid > ctrl->nr_irq_queues ? &rnv_cq_poll_key :
+				       &rnv_cq_irq_key);
 	/* NVMe 2.0 §3.1.4: SQ y tail at 0x1000 + (2y) * stride, CQ y head after it. */
 	q->sq_db = &ctrl->dbs[qid * 2 * ctrl->db_stride];
 	q->cq_db = &ctrl->dbs[(qid * 2 + 1) * ctrl->db_stride];
@@ -129,17 +145,21 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe,
 			   struct io_comp_batch *iob)
 {
 	u16 cid = READ_ONCE(cqe->command_id);
-	struct request *req;
+	u16 tag = cid & RNV_CID_TAG_MASK;
+	struct request *req = NULL;
 	struct rnv_cmd *cmd;
 
 	if (unlikely(!q->qid && cid == RNV_AER_CID)) {
 		rnv_aer_complete(q->ctrl, cqe);
 		return;
 	}
-	req = cid < q->tags->nr_tags ? blk_mq_tag_to_rq(q->tags, cid) : NULL;
-	if (unlikely(!req)) {
-		dev_warn(q->ctrl->dev, "queue %u: completion for unknown command id %u\n",
-			 q->qid, cid);
+	/* No tags: a queue with no namespace (or not yet created) has no requests. */
+	if (likely(q->tags && tag < q->tags->nr_tags))
+		req = blk_mq_tag_to_rq(q->tags, tag);
+	if (unlikely(!req || rnv_cmd(req)->genctr != cid >> RNV_CID_TAG_BITS)) {
+		dev_warn_ratelimited(q->ctrl->dev,
+				     "queue %u: completion for unknown or stale command id %#x\n",
+				     q->qid, cid);
 		return;
 	}
 	cmd = rnv_cmd(req);

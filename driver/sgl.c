@@ -119,8 +119,8 @@ blk_status_t rnv_sgl_fill(struct rnv_ctrl *ctrl, struct request *req, int mapped
 	int i;
 
 	if (mapped == 1) {
-		rnv_sgl_set(&cmd->sqe.common.dptr.sgl, sg_dma_address(cmd->sg),
-			    sg_dma_len(cmd->sg), NVME_SGL_FMT_DATA_DESC);
+		rnv_sgl_set(&cmd->sqe.common.dptr.sgl, sg_dma_address(cmd->sgt.sgl),
+			    sg_dma_len(cmd->sgt.sgl), NVME_SGL_FMT_DATA_DESC);
 		goto done;
 	}
 
@@ -136,7 +136,7 @@ blk_status_t rnv_sgl_fill(struct rnv_ctrl *ctrl, struct request *req, int mapped
 	cmd->prp_dma[0] = list_dma;
 	cmd->prp_pages = 1;
 
-	for_each_sg(cmd->sg, sg, mapped, i)
+	for_each_sg(cmd->sgt.sgl, sg, mapped, i)
 		rnv_sgl_set(&list[i], sg_dma_address(sg), sg_dma_len(sg),
 			    NVME_SGL_FMT_DATA_DESC);
 	rnv_sgl_set(&cmd->sqe.common.dptr.sgl, list_dma, mapped * sizeof(*list),

@@ -176,8 +176,34 @@ static inline int rnv_disk_set_features(struct gendisk *disk, blk_features_t fea
  * resume or reset) uses the _non_owner calls, which lockdep accepts.
  */
 #if RNV_BEFORE(6, 13)
+static inline void rnv_compat_unfreeze_non_owner(struct request_queue *q)
+{
+	blk_mq_unfreeze_queue(q);
+}
+
 #define blk_freeze_queue_start_non_owner(q)	blk_freeze_queue_start(q)
-#define blk_mq_unfreeze_queue_non_owner(q)	blk_mq_unfreeze_queue(q)
+#define blk_mq_unfreeze_queue_non_owner(q)	rnv_compat_unfreeze_non_owner(q)
+#endif
+
+/*
+ * 6.14: blk_mq_freeze_queue() enters a no-I/O memory allocation scope and
+ * returns the flags that blk_mq_unfreeze_queue() restores.
+ */
+#if RNV_BEFORE(6, 14)
+static inline unsigned int rnv_compat_freeze_queue(struct request_queue *q)
+{
+	blk_mq_freeze_queue(q);
+	return 0;
+}
+
+static inline void rnv_compat_unfreeze_queue(struct request_queue *q,
+					     unsigned int memflags)
+{
+	blk_mq_unfreeze_queue(q);
+}
+
+#define blk_mq_freeze_queue(q)			rnv_compat_freeze_queue(q)
+#define blk_mq_unfreeze_queue(q, memflags)	rnv_compat_unfreeze_queue(q, memflags)
 #endif
 
 /*

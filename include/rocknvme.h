@@ -22,13 +22,27 @@
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
 #define RNV_MAX_XFER		(4u << 20)	/* bytes; cap when MDTS is 0 or larger */
-#define RNV_MAX_SEGS		128	/* scatterlist entries inline in each rnv_cmd */
+#define RNV_MAX_SEGS		128	/* data segments per request */
+#define RNV_INLINE_SG		2	/* scatterlist entries in each rnv_cmd; more are chained */
 #define RNV_MAX_PRP_PAGES	4	/* chained PRP list pages: 4 MiB needs 3 */
 #define RNV_SMALL_POOL_SIZE	256	/* bytes: PRP lists of up to 32 entries */
 #define RNV_ADMIN_TIMEOUT	(60 * HZ)
 #define RNV_MAX_RETRIES		5	/* replays of one request before it fails */
 #define RNV_AER_CID		(RNV_ADMIN_DEPTH - 1)	/* above every admin tag */
 #define RNV_MAX_DISCARD_SECTORS	(4096u * 1024)	/* 2 GiB per Dataset Management */
+#define RNV_SHUTDOWN_MIN_MS	5000	/* CC.SHN wait when RTD3E says less or nothing */
+#define RNV_SHUTDOWN_MAX_MS	60000	/* and at most, whatever RTD3E says */
+#define RNV_AER_MAX_ERRORS	8	/* failed event requests re-armed before giving up */
+
+/*
+ * Command identifiers: the blk-mq tag in the low 12 bits (queues are at
+ * most 4096 deep), a per-request generation in the top 4, so a stale or
+ * duplicated completion is recognised instead of ending the slot's next
+ * user (NVMe lets the host choose CIDs freely).
+ */
+#define RNV_CID_TAG_BITS	12
+#define RNV_CID_TAG_MASK	((1u << RNV_CID_TAG_BITS) - 1)
+#define RNV_CID_GEN_MASK	0xf
 
 /*
  * Identify Controller SGLS bits 1:0 (NVMe 2.0 base spec). 6.1's
@@ -44,9 +58,16 @@
 enum rnv_state {
 	RNV_NEW,		/* probing */
 	RNV_LIVE,		/* I/O flows */
-	RNV_RESETTING,		/* reset work owns the controller */
-	RNV_DEAD,		/* failed for good: all I/O fails at once */
-	RNV_DELETING,		/* remove is tearing it down */
+	RNV_RESETTING,		/* reset, FLR or suspend owns the controller */
+	RNV_DEAD,		/* failed for good: all I/O fails at once; terminal */
+	RNV_DELETING,		/* remove is tearing down a working controller */
+};
+
+/* How rnv_ctrl_stop leaves the controller (reset.c). */
+enum rnv_stop {
+	RNV_STOP_RESET,		/* CC.EN=0, outstanding I/O replayed after restart */
+	RNV_STOP_SHUTDOWN,	/* CC.SHN (suspend, power off), I/O replayed on resume */
+	RNV_STOP_KILL,		/* dead: outstanding and future I/O fail */
 };
 
 /* One submission/completion queue pair with its coherent rings. */
@@ -92,8 +113,9 @@ struct rnv_cmd {
 	bool aborted;			/* an Abort was sent after a timeout */
 	bool held;			/* completion held back by fault injection */
 	bool from_user;			/* passthrough ioctl, not the driver's own */
+	u8 genctr;			/* CID generation of the current dispatch */
 	unsigned long held_until;	/* jiffies */
-	int nents;			/* entries passed to dma_map_sg, 0 = none */
+	unsigned short sg_alloced;	/* entries in sgt (inline + chained), 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
 	unsigned int bvec_len;		/* 0 = no fast path mapping */
 	/*
@@ -106,18 +128,28 @@ struct rnv_cmd {
 	dma_addr_t prp_dma[RNV_MAX_PRP_PAGES];
 	struct nvme_dsm_range dsm;	/* DMA: the one discard range, to device */
 	dma_addr_t dsm_dma;		/* 0 = not mapped */
-	struct scatterlist sg[RNV_MAX_SEGS];
+	/*
+	 * Multi-segment data: the first RNV_INLINE_SG scatterlist entries live
+	 * here, longer lists come from the kernel's chained sg pools.
+	 */
+	struct sg_table sgt;
+	struct scatterlist inline_sg[RNV_INLINE_SG];
 };
 
 /* One active namespace and its disk. */
 struct rnv_ns {
-	struct list_head entry;
+	struct list_head entry;		/* ctrl->namespaces, alloc to after del_gendisk */
+	struct list_head remove_entry;	/* on a scan's list of disks to delete */
 	struct rnv_ctrl *ctrl;
 	struct gendisk *disk;
 	u32 nsid;
 	u8 lba_shift;
-	bool frozen;			/* by a suspend, under ctrl->ns_lock */
+	bool frozen;			/* by a suspend or passthrough, under ns_lock */
+	bool added;			/* device_add_disk done: lookups may find it */
+	bool gone;			/* changed or gone: the scan deletes the disk */
 	u64 nsze;			/* logical blocks */
+	u8 nguid[16];			/* identity: a re-created NSID differs here */
+	u8 eui64[8];
 };
 
 /* Injected faults (debugfs.c), consumed by the completion path. */
@@ -128,6 +160,8 @@ struct rnv_fault {
 	atomic_t dropped;		/* totals, for the tests */
 	atomic_t failed;
 	atomic_t delayed;
+	atomic_t stuck_ready;		/* waits for RDY=0 still to fail (no stop) */
+	atomic_t fail_event;		/* event completions still to fail */
 	u32 fail_status;
 	u32 delay_ms;			/* how long a completion is held */
 	spinlock_t held_lock;
@@ -171,15 +205,30 @@ struct rnv_ctrl {
 	struct list_head namespaces;
 	enum rnv_state state;
 	spinlock_t state_lock;		/* state transitions */
+	/*
+	 * Lock order: shutdown_lock, then scan_lock, then ns_lock; the
+	 * spinlocks (state_lock, a queue's sq_lock or cq_lock) are innermost.
+	 * shutdown_lock is never held while a command waits for the device:
+	 * the timeout handler may need it to kill the controller.
+	 */
+	struct mutex shutdown_lock;	/* rnv_ctrl_stop and restart's register setup */
+	bool enabled;			/* CC.EN set since the last stop (shutdown_lock) */
+	u32 shutdown_ms;		/* CC.SHN wait, from RTD3E */
 	struct work_struct reset_work;
 	unsigned int resets;		/* successful resets, for sysfs */
 	unsigned int suspends;		/* system suspends, for debugfs */
 	bool restarting;		/* reset work is issuing its own commands */
 	struct mutex ns_lock;		/* namespaces list and queue quiescing */
 	struct mutex scan_lock;		/* one namespace scan at a time */
+	struct mutex effects_lock;	/* one passthrough that changes namespaces at a time */
 	struct work_struct scan_work;	/* rescan after a namespace change event */
 	struct work_struct aer_work;	/* re-arm the async event request */
 	unsigned int events;		/* async events received */
+	atomic_t aer_outstanding;	/* event requests the controller holds: 0 or 1 */
+	unsigned int aer_errors;	/* consecutive failed event requests */
+	struct nvme_effects_log *effects;	/* Commands Supported and Effects, or NULL */
+	u64 __percpu *rq_started;	/* requests dispatched, and ended: equal */
+	u64 __percpu *rq_ended;		/* whenever nothing is in flight (debugfs) */
 	u16 oncs;			/* optional NVM commands (DSM, Write Zeroes) */
 	u8 sgl_support;			/* Identify SGLS bits 1:0, RNV_SGLS_* */
 	atomic_long_t sgl_requests;	/* requests mapped with SGLs, for sysfs */
@@ -196,7 +245,8 @@ struct rnv_ctrl {
 	struct cdev cdev;
 };
 
-/* pci.c: module parameters */
+/* pci.c: module parameters and the driver's workqueue */
+extern struct workqueue_struct *rnv_wq;
 extern unsigned int rnv_io_queue_depth;
 extern unsigned int rnv_max_io_queues;
 extern unsigned int rnv_io_timeout;
@@ -214,7 +264,8 @@ int rnv_chr_register(void);
 void rnv_chr_unregister(void);
 void rnv_chr_init(struct rnv_ctrl *ctrl);
 int rnv_chr_add(struct rnv_ctrl *ctrl);
-void rnv_chr_del(struct rnv_ctrl *ctrl);
+void rnv_chr_hide(struct rnv_ctrl *ctrl);
+void rnv_chr_wait_ioctls(struct rnv_ctrl *ctrl);
 int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 		 unsigned long arg);
 
@@ -230,7 +281,7 @@ void rnv_fault_stop(struct rnv_ctrl *ctrl);
 /* ctrl.c: controller registers, enable/disable/shutdown, I/O queue setup */
 int rnv_ctrl_disable(struct rnv_ctrl *ctrl);
 int rnv_ctrl_enable(struct rnv_ctrl *ctrl);
-void rnv_ctrl_shutdown(struct rnv_ctrl *ctrl);
+int rnv_ctrl_shutdown(struct rnv_ctrl *ctrl);
 void rnv_ctrl_setup_admin(struct rnv_ctrl *ctrl);
 int rnv_ctrl_create_io_queues(struct rnv_ctrl *ctrl);
 void rnv_ctrl_delete_io_queues(struct rnv_ctrl *ctrl);
@@ -240,6 +291,7 @@ void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl);
 bool rnv_ctrl_alive(struct rnv_ctrl *ctrl);
 
 /* admin.c: synchronous commands on the admin tag set */
+int rnv_execute_rq(struct request *req);
 int rnv_submit_sync(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 		    struct nvme_command *c, void *buf, unsigned int len,
 		    union nvme_result *result);
@@ -247,6 +299,8 @@ int rnv_identify(struct rnv_ctrl *ctrl, u8 cns, u32 nsid, void *buf);
 int rnv_set_features(struct rnv_ctrl *ctrl, u8 fid, u32 dword11, u32 *result);
 int rnv_get_log(struct rnv_ctrl *ctrl, u8 lid, void *buf, unsigned int len);
 const char *rnv_status_str(int status);
+void rnv_effects_read(struct rnv_ctrl *ctrl);
+u32 rnv_admin_effects(struct rnv_ctrl *ctrl, u8 opcode);
 
 /* queue.c: coherent rings, doorbells, submit and reap */
 int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth);
@@ -290,12 +344,16 @@ void rnv_complete_batch(struct io_comp_batch *iob);
 
 /* ns.c: namespaces, disks, rescans and asynchronous events */
 int rnv_ns_scan(struct rnv_ctrl *ctrl);
+void rnv_ns_revalidate(struct rnv_ctrl *ctrl);
 void rnv_ns_remove_all(struct rnv_ctrl *ctrl);
 struct rnv_ns *rnv_ns_get(struct rnv_ctrl *ctrl, u32 nsid);
-void rnv_aer_submit(struct rnv_ctrl *ctrl);
+void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout);
+void rnv_ns_unfreeze(struct rnv_ctrl *ctrl);
 void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe);
 void rnv_events_init(struct rnv_ctrl *ctrl);
-void rnv_events_start(struct rnv_ctrl *ctrl);
+void rnv_events_config(struct rnv_ctrl *ctrl);
+void rnv_events_arm(struct rnv_ctrl *ctrl);
+void rnv_events_stopped(struct rnv_ctrl *ctrl);
 void rnv_events_stop(struct rnv_ctrl *ctrl);
 
 /* reset.c: state machine, timeout policy, reset work, kill */
@@ -304,14 +362,25 @@ bool rnv_change_state(struct rnv_ctrl *ctrl, enum rnv_state new);
 void rnv_ctrl_init_recovery(struct rnv_ctrl *ctrl);
 bool rnv_ctrl_schedule_reset(struct rnv_ctrl *ctrl);
 int rnv_ctrl_reset_sync(struct rnv_ctrl *ctrl);
+void rnv_ctrl_stop(struct rnv_ctrl *ctrl, enum rnv_stop how);
 void rnv_ctrl_kill(struct rnv_ctrl *ctrl);
+void rnv_ctrl_begin_delete(struct rnv_ctrl *ctrl);
+void rnv_ctrl_retire(struct rnv_ctrl *ctrl);
+bool rnv_ctrl_reset_prepare(struct rnv_ctrl *ctrl);
+void rnv_ctrl_reset_done(struct rnv_ctrl *ctrl);
 int rnv_ctrl_suspend(struct rnv_ctrl *ctrl);
 int rnv_ctrl_resume(struct rnv_ctrl *ctrl);
+void rnv_ctrl_power_off(struct rnv_ctrl *ctrl);
 enum blk_eh_timer_return rnv_timeout(struct request *req);
 
 static inline struct rnv_cmd *rnv_cmd(struct request *req)
 {
 	return blk_mq_rq_to_pdu(req);
+}
+
+static inline struct rnv_ctrl *rnv_rq_ctrl(struct request *req)
+{
+	return req->q->tag_set->driver_data;
 }
 
 #endif /* ROCKNVME_H */

@@ -4,6 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
+mkdir -p "$RNV_OUT"
 echo "[demo] building rocknvme.ko for arm64 ..."
 make -C "$RNV_TOP" --no-print-directory ARCH=arm64 >"$RNV_OUT/demo-build.log" 2>&1 ||
 	{ tail -n 20 "$RNV_OUT/demo-build.log"; exit 1; }

@@ -94,6 +94,26 @@ reload_rocknvme() {
 	fi
 }
 
+# dmesg_has PATTERN: the kernel log has a line matching the extended regex PATTERN.
+dmesg_has() { dmesg | grep -Eq -- "$1"; }
+
+# until_true SECONDS CMD...: run CMD every 0.1 s until it succeeds (0) or SECONDS pass (1).
+until_true() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# debugfs_dir: rocknvme's debugfs directory for $CTRL.
+debugfs_dir() { echo "/sys/kernel/debug/rocknvme/$(basename "$CTRL")"; }
+
+# rq_counts: "STARTED ENDED" from debugfs: requests dispatched to the controller and ended.
+rq_counts() { sed -n 's/^requests: \([0-9]*\) started, \([0-9]*\) ended$/\1 \2/p' "$(debugfs_dir)/queues"; }
+
 # now_ms: wall-clock milliseconds, from bash's EPOCHREALTIME (busybox date has no %N).
 now_ms() {
 	local t=${EPOCHREALTIME/./}

@@ -3,9 +3,11 @@
 # with one controller, namespace 1 attached, namespace 2 created detached).
 #   - at load only namespace 1 has a disk; list-ns shows 1, list-ns --all shows 1 and 2, and
 #     id-ns --force on namespace 2 gives the size QEMU was given (rnvsize2);
-#   - attach-ns (Namespace Attachment, admin 0x15, passed through): the controller's Namespace
-#     Attribute Changed event alone must make the disk ...n2 appear (no rescan), with the right
-#     size, and take I/O; detach-ns must make it go;
+#   - attach-ns (Namespace Attachment, admin 0x15, passed through): with no rescan from the test,
+#     the disk ...n2 must appear (the driver rescans after a command whose effects change the
+#     namespace inventory, and the controller's Namespace Attribute Changed event asks again:
+#     t_events checks the event on its own), with the right size, and take I/O; detach-ns must
+#     make it go;
 #   - the same with `nvme ns-rescan` (NVME_IOCTL_RESCAN) right after each attach and detach;
 #     data written to namespace 2 survives detach + attach;
 #   - namespace 1 is untouched throughout.

@@ -15,6 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 HOST_PKGS="qemu-system-arm qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+libc6-dev-arm64-cross \
 fio nvme-cli device-tree-compiler busybox-static cpio sparse gnuplot-nox kmod e2fsprogs \
 util-linux bash coreutils xz-utils zstd bc flex bison libelf-dev libssl-dev make gcc python3 \
 dkms shellcheck dwarves mmdebstrap"
