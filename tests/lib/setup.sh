@@ -165,9 +165,12 @@ sapt() {
 		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 "$@"
 }
 
+# suite_update SUITE: refresh SUITE's private lists when they are a day old (backports move
+# to a new ABI now and then), or at once with RNV_REFRESH=1.
 suite_update() {
 	local d=$RNV_CACHE/apt/$1
-	[ -f "$d/updated.stamp" ] && [ -z "${RNV_REFRESH:-}" ] && return 0
+	[ -n "$(find "$d/updated.stamp" -mtime -1 2>/dev/null)" ] && [ -z "${RNV_REFRESH:-}" ] &&
+		return 0
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 	echo "deb [signed-by=$KEYRING] $MIRROR $1 main" > "$d/sources.list"
 	log "apt update for $1 (private lists in $d)"
