@@ -4,6 +4,10 @@
 #   make                  build rocknvme.ko for KDIR (default: running kernel's headers,
 #                         else the Debian amd64 headers that `make setup` installed)
 #   make ARCH=arm64       cross-build against Debian's arm64 headers (fetched by setup)
+#   make KVER=6.12        build against another kernel line that setup fetched: 6.1 (Debian
+#                         12), 6.12 (bookworm-backports), 7 (trixie-backports), or an ABI
+#                         such as 6.12.95+deb12; output build/rocknvme-ARCH-ABI.ko. The 7.x
+#                         build runs inside the cached trixie root (tests/lib/inroot.sh).
 #   make setup            install packages, fetch and cache kernels and guest userland
 #   make test             the QEMU test suite (arm64 then x86_64); ends "N passed, N failed"
 #   make demo             boot the emulated arm64 board, show the controller, run fio
@@ -16,18 +20,35 @@ TOP := $(CURDIR)
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 RNV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rocknvme
 export RNV_CACHE
-ABI = $(shell cat $(RNV_CACHE)/abi 2>/dev/null)
 SRCS := Kbuild $(wildcard driver/*.c include/*.h)
-
 ifeq ($(ARCH),arm64)
 CROSS_COMPILE ?= aarch64-linux-gnu-
-KDIR ?= $(RNV_CACHE)/headers-$(ABI)-arm64/usr/src/linux-headers-$(ABI)-arm64
+DEB_ARCH := arm64
 else
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	/usr/src/linux-headers-$(ABI)-amd64)
+DEB_ARCH := amd64
 endif
-# Each arch builds in its own copy of the sources: kbuild writes objects next to them.
-BDIR := $(TOP)/build/$(ARCH)
+# KVER: a line name setup wrote abi-NAME for, else an ABI (a -arm64/-amd64 suffix is dropped).
+ifdef KVER
+ABI := $(or $(shell cat $(RNV_CACHE)/abi-$(KVER) 2>/dev/null),$(KVER:%-$(DEB_ARCH)=%))
+TAG := -$(ABI)
+else
+ABI = $(shell cat $(RNV_CACHE)/abi 2>/dev/null)
+endif
+# Kernels whose kbuild tools need a newer Debian are unpacked into that root's /usr/src.
+KROOT := $(RNV_CACHE)/root-trixie
+
+KDIRS := $(RNV_CACHE)/headers-$(ABI)-$(DEB_ARCH)/usr/src/linux-headers-$(ABI)-$(DEB_ARCH) \
+	/usr/src/linux-headers-$(ABI)-$(DEB_ARCH) $(KROOT)/usr/src/linux-headers-$(ABI)-$(DEB_ARCH)
+ifeq ($(ARCH)$(KVER),x86)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build $(KDIRS)) $(KDIRS))
+else
+KDIR ?= $(firstword $(wildcard $(KDIRS)) $(KDIRS))
+endif
+# A KDIR inside the root is built there: same paths for the sources, the root's compiler.
+INROOT := $(if $(filter $(KROOT)/%,$(KDIR)),bash $(CURDIR)/tests/lib/inroot.sh $(KROOT) $(TOP))
+# Each arch (and kernel, with KVER) builds in its own copy of the sources: kbuild writes
+# objects next to them.
+BDIR := $(TOP)/build/$(ARCH)$(TAG)
 
 .PHONY: all modules setup test demo bench lint install install-tools clean dtbo
 
@@ -36,10 +57,10 @@ all: modules
 modules: $(if $(filter command line,$(origin KDIR)),,setup-once)
 	@mkdir -p $(BDIR)
 	@cp -a --parents $(SRCS) $(BDIR)/
-	$(MAKE) -C $(KDIR) M=$(BDIR) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE) \
-		$(KBUILD_EXTRA) modules
-	@cp $(BDIR)/rocknvme.ko $(TOP)/build/rocknvme-$(ARCH).ko
-	@echo "built build/rocknvme-$(ARCH).ko for $(notdir $(KDIR))"
+	$(INROOT) $(MAKE) -C $(KDIR:$(KROOT)%=%) M=$(BDIR) ARCH=$(ARCH) \
+		CROSS_COMPILE=$(CROSS_COMPILE) $(KBUILD_EXTRA) modules
+	@cp $(BDIR)/rocknvme.ko $(TOP)/build/rocknvme-$(ARCH)$(TAG).ko
+	@echo "built build/rocknvme-$(ARCH)$(TAG).ko for $(notdir $(KDIR))"
 
 # setup-once: cheap when everything is cached (stamps), so every target may call it.
 .PHONY: setup-once

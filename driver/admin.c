@@ -57,8 +57,8 @@ const char *rnv_status_str(int status)
 		return "invalid completion queue";
 	case NVME_SC_FEATURE_NOT_CHANGEABLE:
 		return "feature not changeable";
-	case NVME_SC_ONCS_NOT_SUPPORTED:
-		return "optional command not supported";
+	case NVME_SC_CMD_SIZE_LIM_EXCEEDED:
+		return "command size limit exceeded";
 	default:
 		return "unknown status";
 	}
@@ -103,7 +103,7 @@ int rnv_submit_sync(struct rnv_ctrl *ctrl, struct request_queue *rq_q,
 	cmd->sqe = *c;
 	cmd->from_user = false;
 	if (buf && len) {
-		ret = blk_rq_map_kern(rq_q, req, buf, len, GFP_KERNEL);
+		ret = blk_rq_map_kern(req, buf, len, GFP_KERNEL);
 		if (ret)
 			goto free_req;
 	}

@@ -6,7 +6,6 @@
  * The I/O path reads in order: rnv_queue_rq -> rnv_prp_map -> rnv_q_submit,
  * then rnv_irq -> rnv_q_reap -> rnv_complete_rq -> rnv_prp_unmap.
  */
-#include <linux/blk-mq-pci.h>
 #include "rocknvme.h"
 
 static blk_status_t rnv_status_to_blk(int status)
@@ -26,7 +25,7 @@ static blk_status_t rnv_status_to_blk(int status)
 	case NVME_SC_INVALID_OPCODE:
 	case NVME_SC_INVALID_FIELD:
 	case NVME_SC_INVALID_NS:
-	case NVME_SC_ONCS_NOT_SUPPORTED:
+	case NVME_SC_CMD_SIZE_LIM_EXCEEDED:
 		return BLK_STS_NOTSUPP;
 	case NVME_SC_LBA_RANGE:
 	case NVME_SC_CAP_EXCEEDED:
@@ -224,7 +223,7 @@ static void rnv_map_queues(struct blk_mq_tag_set *set)
 	map->queue_offset = 0;
 	/* Vector 0 is the admin queue's (pre_vectors), so I/O starts at 1. */
 	if (ctrl->nr_vectors > 1)
-		blk_mq_pci_map_queues(map, ctrl->pdev, 1);
+		blk_mq_map_hw_queues(map, ctrl->dev, 1);
 	else
 		blk_mq_map_queues(map);
 	if (set->nr_maps <= HCTX_TYPE_POLL)
@@ -275,12 +274,11 @@ int rnv_admin_set_create(struct rnv_ctrl *ctrl)
 	set->timeout = RNV_ADMIN_TIMEOUT;
 	set->numa_node = dev_to_node(ctrl->dev);
 	set->cmd_size = sizeof(struct rnv_cmd);
-	set->flags = BLK_MQ_F_NO_SCHED;
 	set->driver_data = ctrl;
 	ret = blk_mq_alloc_tag_set(set);
 	if (ret)
 		return ret;
-	ctrl->admin_q = blk_mq_init_queue(set);
+	ctrl->admin_q = blk_mq_alloc_queue(set, NULL, NULL);
 	if (IS_ERR(ctrl->admin_q)) {
 		ret = PTR_ERR(ctrl->admin_q);
 		goto free_set;
@@ -313,7 +311,6 @@ int rnv_io_set_create(struct rnv_ctrl *ctrl)
 	set->timeout = rnv_io_timeout * HZ;
 	set->numa_node = dev_to_node(ctrl->dev);
 	set->cmd_size = sizeof(struct rnv_cmd);
-	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	set->driver_data = ctrl;
 	ret = blk_mq_alloc_tag_set(set);
 	if (ret)
@@ -334,13 +331,21 @@ void rnv_io_set_destroy(struct rnv_ctrl *ctrl)
  * DMA limits every queue of this controller shares (namespaces and admin):
  * what one command's PRPs can describe.
  */
-void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q)
+void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct queue_limits *lim)
 {
-	blk_queue_max_hw_sectors(rq_q, ctrl->max_xfer >> SECTOR_SHIFT);
-	blk_queue_max_segments(rq_q, min_t(u32, RNV_MAX_SEGS,
-					   ctrl->max_xfer / ctrl->page_size + 1));
+	lim->max_hw_sectors = ctrl->max_xfer >> SECTOR_SHIFT;
+	lim->max_segments = min_t(u32, RNV_MAX_SEGS, ctrl->max_xfer / ctrl->page_size + 1);
 	/* PRPs cannot describe a gap inside a page: let blk-mq split there. */
-	blk_queue_virt_boundary(rq_q, ctrl->page_size - 1);
+	lim->virt_boundary_mask = ctrl->page_size - 1;
 	/* PRP entries need dword alignment only (NVMe 2.0 §4.1.1). */
-	blk_queue_dma_alignment(rq_q, 3);
+	lim->dma_alignment = 3;
+}
+
+/* The admin queue gets its DMA limits once Identify has given MDTS. */
+int rnv_admin_set_limits(struct rnv_ctrl *ctrl)
+{
+	struct queue_limits lim = queue_limits_start_update(ctrl->admin_q);
+
+	rnv_queue_set_dma_limits(ctrl, &lim);
+	return queue_limits_commit_update(ctrl->admin_q, &lim);
 }

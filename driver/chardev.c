@@ -247,8 +247,8 @@ static int rnv_ioctl_submit_io(struct rnv_ns *ns, struct nvme_user_io __user *ar
 	c.rw.control = cpu_to_le16(io.control);
 	c.rw.dsmgmt = cpu_to_le32(io.dsmgmt);
 	c.rw.reftag = cpu_to_le32(io.reftag);
-	c.rw.apptag = cpu_to_le16(io.apptag);
-	c.rw.appmask = cpu_to_le16(io.appmask);
+	/* CDW15: LBAT and LBATM (apptag/appmask until 6.x renamed the fields). */
+	c.common.cdw15 = cpu_to_le32(io.apptag | (u32)io.appmask << 16);
 	return rnv_user_cmd(ns->ctrl, ns->disk->queue, &c, io.addr, len, 0, NULL);
 }
 
@@ -301,7 +301,7 @@ static long rnv_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	return rnv_ioctl(file->private_data, NULL, cmd, (void __user *)arg);
 }
 
-int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
+int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 		 unsigned long arg)
 {
 	struct rnv_ns *ns = bdev->bd_disk->private_data;
@@ -509,7 +509,7 @@ int rnv_chr_register(void)
 	ret = alloc_chrdev_region(&rnv_chr_devt, 0, RNV_MINORS, RNV_NAME);
 	if (ret)
 		return ret;
-	rnv_class = class_create(THIS_MODULE, RNV_NAME);
+	rnv_class = class_create(RNV_NAME);
 	if (IS_ERR(rnv_class)) {
 		ret = PTR_ERR(rnv_class);
 		goto unregister;

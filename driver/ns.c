@@ -23,31 +23,27 @@ static const struct block_device_operations rnv_bdev_ops = {
 	.free_disk	= rnv_ns_free_disk,
 };
 
-/* Disk limits: the DMA ones plus what the LBA format and cache say. */
-static void rnv_ns_set_limits(struct rnv_ns *ns, struct request_queue *rq_q)
+/* Disk limits: the DMA ones plus what the LBA format says. */
+static void rnv_ns_set_limits(struct rnv_ns *ns, struct queue_limits *lim)
 {
 	struct rnv_ctrl *ctrl = ns->ctrl;
 	u32 lbs = 1u << ns->lba_shift;
 
-	rnv_queue_set_dma_limits(ctrl, rq_q);
-	blk_queue_logical_block_size(rq_q, lbs);
-	blk_queue_physical_block_size(rq_q, lbs);
-	blk_queue_io_min(rq_q, lbs);
-	blk_queue_write_cache(rq_q, ctrl->vwc, ctrl->vwc);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, rq_q);
+	rnv_queue_set_dma_limits(ctrl, lim);
+	lim->logical_block_size = lbs;
+	lim->physical_block_size = lbs;
+	lim->io_min = lbs;
 	/* One Dataset Management range per command; NLB is 32 bits. */
 	if (ctrl->oncs & NVME_CTRL_ONCS_DSM) {
-		rq_q->limits.discard_granularity = lbs;
-		blk_queue_max_discard_sectors(rq_q, RNV_MAX_DISCARD_SECTORS);
-		blk_queue_max_discard_segments(rq_q, 1);
+		lim->discard_granularity = lbs;
+		lim->max_hw_discard_sectors = RNV_MAX_DISCARD_SECTORS;
+		lim->max_discard_segments = 1;
 	}
 	/* Write Zeroes NLB is 16 bits: at most 65536 blocks per command. */
-	if (ctrl->oncs & NVME_CTRL_ONCS_WRITE_ZEROES) {
-		u32 wz = min_t(u32, 65536u << (ns->lba_shift - SECTOR_SHIFT),
-			       ctrl->max_xfer >> SECTOR_SHIFT);
-
-		blk_queue_max_write_zeroes_sectors(rq_q, wz);
-	}
+	if (ctrl->oncs & NVME_CTRL_ONCS_WRITE_ZEROES)
+		lim->max_write_zeroes_sectors =
+			min_t(u32, 65536u << (ns->lba_shift - SECTOR_SHIFT),
+			      ctrl->max_xfer >> SECTOR_SHIFT);
 }
 
 /* Can we make a disk of it? Logs why not. */
@@ -72,6 +68,7 @@ static bool rnv_ns_usable(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id
 
 static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 {
+	struct queue_limits lim = {};
 	struct rnv_ns *ns;
 	struct gendisk *disk;
 	int ret;
@@ -86,7 +83,8 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	memcpy(ns->nguid, id->nguid, sizeof(ns->nguid));
 	memcpy(ns->eui64, id->eui64, sizeof(ns->eui64));
 
-	disk = blk_mq_alloc_disk(&ctrl->io_set, ns);
+	rnv_ns_set_limits(ns, &lim);
+	disk = blk_mq_alloc_disk(&ctrl->io_set, &lim, ns);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto free_ns;
@@ -95,7 +93,10 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 	disk->fops = &rnv_bdev_ops;
 	disk->private_data = ns;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "rocknvme%dn%u", ctrl->instance, nsid);
-	rnv_ns_set_limits(ns, disk->queue);
+	/* A volatile write cache takes flushes; FUA is part of the NVM set. */
+	ret = rnv_disk_set_features(disk, ctrl->vwc ? BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA : 0);
+	if (ret)
+		goto put_disk;
 	set_capacity(disk, ns->nsze << (ns->lba_shift - SECTOR_SHIFT));
 	/*
 	 * On the list from here to after del_gendisk, so that every reset
@@ -123,6 +124,7 @@ unlist:
 	mutex_lock(&ctrl->ns_lock);
 	list_del(&ns->entry);
 	mutex_unlock(&ctrl->ns_lock);
+put_disk:
 	put_disk(disk);
 free_ns:
 	kfree(ns);
@@ -142,6 +144,9 @@ static void rnv_ns_update(struct rnv_ns *ns, struct nvme_id_ns *id)
 	struct request_queue *rq_q = ns->disk->queue;
 	u8 shift = id->lbaf[nvme_lbaf_index(id->flbas)].ds;
 	u64 nsze = le64_to_cpu(id->nsze);
+	struct queue_limits lim;
+	unsigned int memflags;
+	int ret;
 
 	if (!rnv_ns_usable(ctrl, ns->nsid, id) ||
 	    memcmp(ns->nguid, id->nguid, sizeof(ns->nguid)) ||
@@ -154,12 +159,20 @@ static void rnv_ns_update(struct rnv_ns *ns, struct nvme_id_ns *id)
 	}
 	if (shift == ns->lba_shift && nsze == ns->nsze)
 		return;
-	blk_mq_freeze_queue(rq_q);
+	lim = queue_limits_start_update(rq_q);
+	memflags = blk_mq_freeze_queue(rq_q);
 	ns->lba_shift = shift;
 	ns->nsze = nsze;
-	rnv_ns_set_limits(ns, rq_q);
-	set_capacity_and_notify(ns->disk, nsze << (shift - SECTOR_SHIFT));
-	blk_mq_unfreeze_queue(rq_q);
+	rnv_ns_set_limits(ns, &lim);
+	ret = queue_limits_commit_update(rq_q, &lim);
+	set_capacity_and_notify(ns->disk, ret ? 0 : nsze << (shift - SECTOR_SHIFT));
+	blk_mq_unfreeze_queue(rq_q, memflags);
+	if (ret) {
+		dev_warn(ctrl->dev, "%s: new limits refused (%d), no capacity\n",
+			 ns->disk->disk_name, ret);
+		ns->gone = true;
+		return;
+	}
 	dev_info(ctrl->dev, "%s: now %llu blocks of %u bytes\n", ns->disk->disk_name,
 		 nsze, 1u << shift);
 }
@@ -343,7 +356,7 @@ void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout)
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
 		if (ns->frozen)
 			continue;
-		blk_freeze_queue_start(ns->disk->queue);
+		blk_freeze_queue_start_non_owner(ns->disk->queue);
 		ns->frozen = true;
 	}
 	mutex_unlock(&ctrl->ns_lock);
@@ -370,7 +383,7 @@ void rnv_ns_unfreeze(struct rnv_ctrl *ctrl)
 	mutex_lock(&ctrl->ns_lock);
 	list_for_each_entry(ns, &ctrl->namespaces, entry) {
 		if (ns->frozen) {
-			blk_mq_unfreeze_queue(ns->disk->queue);
+			blk_mq_unfreeze_queue_non_owner(ns->disk->queue);
 			ns->frozen = false;
 		}
 	}
@@ -469,7 +482,7 @@ void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe)
 	}
 	ctrl->aer_errors = 0;
 	ctrl->events++;
-	if (type == NVME_AER_TYPE_NOTICE && info == NVME_AER_NOTICE_NS_CHANGED)
+	if (type == NVME_AER_NOTICE && info == NVME_AER_NOTICE_NS_CHANGED)
 		queue_work(rnv_wq, &ctrl->scan_work);
 	else
 		dev_info(ctrl->dev, "async event: type %u info %#x log page %#x\n",

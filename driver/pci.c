@@ -109,6 +109,8 @@ static int rnv_pci_map(struct rnv_ctrl *ctrl)
 	if (ret)
 		return ret;
 	pci_set_master(pdev);
+	/* Uncorrectable errors reach AER recovery (rnv_err_handlers); optional. */
+	rnv_enable_error_reporting(pdev);
 	ret = pci_request_mem_regions(pdev, RNV_NAME);
 	if (ret)
 		goto disable;
@@ -162,12 +164,14 @@ unmap:
 release:
 	pci_release_mem_regions(pdev);
 disable:
+	rnv_disable_error_reporting(pdev);
 	pci_disable_device(pdev);
 	return ret;
 }
 
 static void rnv_pci_unmap(struct rnv_ctrl *ctrl)
 {
+	rnv_disable_error_reporting(ctrl->pdev);
 	pci_iounmap(ctrl->pdev, ctrl->bar);
 	pci_release_mem_regions(ctrl->pdev);
 	pci_disable_device(ctrl->pdev);
@@ -425,7 +429,9 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto destroy_pools;
 	rnv_quirks_identify(ctrl);
-	rnv_queue_set_dma_limits(ctrl, ctrl->admin_q);
+	ret = rnv_admin_set_limits(ctrl);
+	if (ret)
+		goto destroy_pools;
 	rnv_effects_read(ctrl);
 	rnv_dbbuf_alloc(ctrl);
 	rnv_ctrl_set_optional_features(ctrl);

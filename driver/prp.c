@@ -226,7 +226,7 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	if (sg_alloc_table_chained(&cmd->sgt, nsegs, cmd->inline_sg, RNV_INLINE_SG))
 		return BLK_STS_RESOURCE;
 	cmd->sg_alloced = nsegs;
-	cmd->sgt.orig_nents = blk_rq_map_sg(req->q, req, cmd->sgt.sgl);
+	cmd->sgt.orig_nents = blk_rq_map_sg(req, cmd->sgt.sgl);
 	ret = BLK_STS_IOERR;
 	if (!cmd->sgt.orig_nents)
 		goto free_sg;
@@ -237,7 +237,12 @@ blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req)
 	 */
 	err = dma_map_sgtable(ctrl->dev, &cmd->sgt, rq_dma_dir(req), DMA_ATTR_NO_WARN);
 	if (err) {
-		ret = err == -ENOMEM ? BLK_STS_RESOURCE : BLK_STS_IOERR;
+		/*
+		 * -EINVAL and -EREMOTEIO will not map on a retry; anything else
+		 * is exhausted space: a full swiotlb comes back as -EIO from
+		 * dma-direct, -ENOMEM from an IOMMU. Try again later.
+		 */
+		ret = err == -EINVAL || err == -EREMOTEIO ? BLK_STS_IOERR : BLK_STS_RESOURCE;
 		goto free_sg;
 	}
 	/* Large segments, and a controller that has them: SGLs (sgl.c). */

@@ -247,7 +247,7 @@ irqreturn_t rnv_irq(int irq, void *data)
 	spin_lock(&q->cq_lock);
 	found = rnv_q_reap_batch(q, q->qid ? &iob : NULL);
 	spin_unlock(&q->cq_lock);
-	if (!rq_list_empty(iob.req_list))
+	if (!rq_list_empty(&iob.req_list))
 		iob.complete(&iob);
 	if (!found)
 		return IRQ_NONE;

@@ -445,7 +445,7 @@ void rnv_ctrl_init_recovery(struct rnv_ctrl *ctrl)
 	ctrl->state = RNV_NEW;
 }
 
-static enum rq_end_io_ret rnv_abort_done(struct request *req, blk_status_t error)
+static enum rq_end_io_ret rnv_abort_done(RNV_END_IO_ARGS(req, error))
 {
 	struct rnv_cmd *cmd = rnv_cmd(req);
 

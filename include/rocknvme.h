@@ -18,6 +18,8 @@
 #include <linux/pci.h>
 #include "rnv_power.h"
 
+#include "rocknvme-compat.h"
+
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
 #define RNV_MAX_XFER		(4u << 20)	/* bytes; cap when MDTS is 0 or larger */
@@ -268,7 +270,7 @@ int rnv_chr_add(struct rnv_ctrl *ctrl);
 void rnv_chr_hide(struct rnv_ctrl *ctrl);
 void rnv_chr_del(struct rnv_ctrl *ctrl);
 void rnv_chr_wait_ioctls(struct rnv_ctrl *ctrl);
-int rnv_ns_ioctl(struct block_device *bdev, fmode_t mode, unsigned int cmd,
+int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 		 unsigned long arg);
 
 /* sysfs.c: the attributes NVMe tools read (nvme's names and formats) */
@@ -353,7 +355,8 @@ int rnv_admin_set_create(struct rnv_ctrl *ctrl);
 void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
 int rnv_io_set_create(struct rnv_ctrl *ctrl);
 void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
-void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct request_queue *rq_q);
+void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct queue_limits *lim);
+int rnv_admin_set_limits(struct rnv_ctrl *ctrl);
 void rnv_complete_batch(struct io_comp_batch *iob);
 
 /* ns.c: namespaces, disks, rescans and asynchronous events */

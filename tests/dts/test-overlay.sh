@@ -3,7 +3,10 @@
 #
 # test-overlay.sh: build dts/rock5bp-m2-nvme.dtbo, apply it to our stand-in
 # RK3588 base trees (tests/dts/rk3588-base-test.dts) with fdtoverlay, and read
-# the merged trees back with fdtget. Host tools only; no board, no QEMU.
+# the merged trees back with fdtget. Then the same on the real thing: the
+# rk3588-rock-5b-plus.dtb that Debian's 7.x kernel ships (linux-base-*, built
+# with __symbols__; fetched by tests/lib/setup.sh). Host tools only; no board,
+# no QEMU.
 #
 # Output: one line per check, always the same checks in the same order,
 #   RNV-RESULT PASS dts-<check> <detail>
@@ -29,12 +32,13 @@ RESULT_PREFIX=dts
 # shellcheck source-path=SCRIPTDIR source=../lib/results.sh
 . "$TOP/tests/lib/results.sh"
 # check NAME EXPECTED ACTUAL [DETAIL]: PASS (with DETAIL, else ACTUAL) when
-# EXPECTED equals ACTUAL; on failure the detail shows both.
+# EXPECTED equals ACTUAL; on failure the detail shows both. Names get $PFX.
+PFX=""
 check() {
 	if [ "$2" = "$3" ]; then
-		pass "$1" "${4:-$3}"
+		pass "$PFX$1" "${4:-$3}"
 	else
-		fail "$1" "expected '$2', got '$3'"
+		fail "$PFX$1" "expected '$2', got '$3'"
 	fi
 }
 
@@ -224,5 +228,69 @@ elif "$FDTOVERLAY" -i "$B5B" -o "$WORK/merged-5b.dtb" "$DTBO" > "$WORK/apply-5b.
 else
 	pass refuses-5b "fdtoverlay refused the 5B tree: $(grep -o 'FDT_ERR_[A-Z_]*' "$WORK/apply-5b.log" | head -n1) (no pcie3x2_rst)"
 fi
+
+# --- the real ROCK 5B+ tree from Debian's 7.x kernel ---------------------------
+# Its labels are the ones the overlay refers to (__symbols__), the overlay
+# applies, it changes nothing there (upstream already describes both M.2
+# slots), and the merged tree reads back as on our stand-in.
+RNV_CACHE=${RNV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rocknvme}
+abi7=$(cat "$RNV_CACHE/abi-7" 2>/dev/null)
+REAL=""
+for d in usr/lib lib; do
+	f=$RNV_CACHE/kernel-$abi7-arm64/$d/modules/$abi7-arm64/dtb/rockchip/rk3588-rock-5b-plus.dtb
+	[ -n "$abi7" ] && [ -s "$f" ] && REAL=$f
+done
+REAL_CHECKS=(symbols apply unchanged phy-data-lanes pcie3x4-status pcie3x4-reset-gpios
+	pcie3x4-supply pcie3x2-status pcie3x2-reset-gpios pcie3x2-supply)
+PFX=real5bp-
+if [ -z "$REAL" ] || [ ! -s "$DTBO" ]; then
+	for c in "${REAL_CHECKS[@]}"; do
+		fail "$PFX$c" "not run: ${REAL:+overlay missing}${REAL:-no rk3588-rock-5b-plus.dtb of kernel 7.x (${abi7:-unresolved}) in $RNV_CACHE: run make setup}"
+	done
+else
+	MERGED=$WORK/merged-real-5bp.dtb
+	missing_syms=""
+	for l in gpio1 gpio4 pcie30phy pcie3_rst pcie3_vcc3v3_en pcie3x2 pcie3x2_rst pcie3x4 vcc3v3_pcie30; do
+		"$FDTGET" "$REAL" /__symbols__ "$l" > /dev/null 2>&1 || missing_syms="$missing_syms $l"
+	done
+	if [ -z "$missing_syms" ]; then
+		pass "${PFX}symbols" "$(basename "$REAL") of $abi7 has __symbols__ for every label the overlay uses"
+	else
+		fail "${PFX}symbols" "$(basename "$REAL") of $abi7 lacks __symbols__ for:$missing_syms"
+	fi
+	if "$FDTOVERLAY" -i "$REAL" -o "$MERGED" "$DTBO" > "$WORK/apply-real.log" 2>&1 && [ -s "$MERGED" ]; then
+		pass "${PFX}apply" "fdtoverlay -i $(basename "$REAL") ($abi7) rock5bp-m2-nvme.dtbo"
+		"$DTC" -I dtb -O dts -o "$WORK/real.txt" "$REAL" 2> /dev/null
+		"$DTC" -I dtb -O dts -o "$WORK/real-merged.txt" "$MERGED" 2> /dev/null
+		if [ -s "$WORK/real.txt" ] && cmp -s "$WORK/real.txt" "$WORK/real-merged.txt"; then
+			pass "${PFX}unchanged" "merged tree identical to Debian's ($(wc -l < "$WORK/real.txt") lines of dts)"
+		else
+			fail "${PFX}unchanged" "overlay changed the real 5B+ tree: $(diff "$WORK/real.txt" \
+				"$WORK/real-merged.txt" 2>&1 | grep '^[<>]' | head -n4 | tr '\n' ' ')"
+		fi
+		check phy-data-lanes "1 1 2 2" "$(get u "$(sym pcie30phy)" data-lanes)"
+		gpio4_ph=$(ph gpio4)
+		reg_ph=$(ph vcc3v3_pcie30)
+		# LABEL PERST line: GPIO4_PB6 = 14, GPIO4_PB0 = 8, as on the stand-in.
+		while read -r n line; do
+			p=$(sym "$n")
+			check "$n-status" "okay" "$(get s "$p" status)"
+			check "$n-reset-gpios" "$gpio4_ph $line 0" "$(get u "$p" reset-gpios)" \
+				"<&gpio4 $line GPIO_ACTIVE_HIGH> = cells $gpio4_ph $line 0"
+			check "$n-supply" "$reg_ph" "$(get u "$p" vpcie3v3-supply)" \
+				"phandle $reg_ph = vcc3v3_pcie30 $(sym vcc3v3_pcie30)"
+		done <<-EOF
+			pcie3x4 14
+			pcie3x2 8
+		EOF
+	else
+		fail "${PFX}apply" "fdtoverlay failed on $(basename "$REAL"): $(tr '\n' ' ' < "$WORK/apply-real.log")"
+		for c in unchanged phy-data-lanes pcie3x4-status pcie3x4-reset-gpios pcie3x4-supply \
+			pcie3x2-status pcie3x2-reset-gpios pcie3x2-supply; do
+			fail "$PFX$c" "not run: the overlay did not apply"
+		done
+	fi
+fi
+PFX=""
 
 exit $failed

@@ -5,6 +5,8 @@
 # test scripts, fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not changed.
 #
 #   mkinitramfs.sh ARCH OUT        ARCH = arm64 | x86
+#   KERNEL=6.12|7 (environment)     the kernel line whose modules go in (default: Debian 12's
+#                                   6.1), with build/rocknvme-ARCH-ABI.ko (make KVER=LINE)
 #
 # Guest layout: busybox applets in /bin /sbin /usr/bin /usr/sbin; the real tools in
 # /usr/local/bin (kmod's modprobe/insmod/rmmod/lsmod/modinfo links in /usr/local/sbin),
@@ -19,7 +21,8 @@ set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 arm64|x86 OUT" >&2; exit 2; }
 ARCH=$1
 OUT=$(realpath -m "$2")
-ABI=$(rnv_abi)
+KERNEL=${KERNEL:-}
+ABI=$(rnv_abi "$KERNEL")
 GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev smartctl sensors"
 # Modules to ship; their modinfo "depends" closure is added. The two crypto providers are the
 # soft dependencies that t10-pi's crc libraries ask the crypto API for.
@@ -36,8 +39,8 @@ x86)
 *) echo "unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
 VER=$ABI-$KARCH
-KMODS=$RNV_CACHE/kernel-$VER/lib/modules/$VER
-KO=$RNV_OUT/rocknvme-$ARCH.ko
+KMODS=$(rnv_kmods "$KARCH" "$ABI")
+KO=$(rnv_ko "$ARCH" "$KERNEL")
 GUEST_DIR=$RNV_TOP/tests/guest
 TOOLS_DIR=$RNV_TOP/tests/tools
 PKG_DIR=$RNV_TOP/packaging
@@ -110,11 +113,15 @@ find_lib() {
 # needed OBJ: the DT_NEEDED sonames of an ELF object.
 needed() { "$READELF" -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 
-# mod_path NAME: a module's path relative to KMODS (nvme-core and nvme_core both match).
+# mod_path NAME: a module's path relative to KMODS (nvme-core and nvme_core both match;
+# 6.12 and later ship them xz-compressed as NAME.ko.xz).
 mod_path() {
-	local f
-	f=$(find "$KMODS/kernel" -name "$1.ko" -o -name "${1//_/-}.ko" -o -name "${1//-/_}.ko" | head -n1)
-	[ -n "$f" ] && echo "${f#"$KMODS"/}"
+	local f n
+	for n in "$1" "${1//_/-}" "${1//-/_}"; do
+		f=$(find "$KMODS/kernel" -name "$n.ko" -o -name "$n.ko.xz" -o -name "$n.ko.zst" | head -n1)
+		[ -n "$f" ] && { echo "${f#"$KMODS"/}"; return 0; }
+	done
+	return 1
 }
 
 # input_key: a hash of everything the image is built from.
@@ -182,7 +189,14 @@ build() {
 		case $done_mods in *" $m "*) continue ;; esac
 		done_mods="$done_mods$m "
 		path=$(mod_path "$m") || { log "module $m not in $VER (skipped)"; continue; }
-		install -D -m 644 "$KMODS/$path" "$root/lib/modules/$VER/$path"
+		# Unpacked here, so the guest's kmod needs no decompressor and the kernel no
+		# compressed-module support.
+		mkdir -p "$root/lib/modules/$VER/$(dirname "$path")"
+		case $path in
+		*.xz) xz -dc "$KMODS/$path" >"$root/lib/modules/$VER/${path%.xz}" ;;
+		*.zst) zstd -qdc "$KMODS/$path" >"$root/lib/modules/$VER/${path%.zst}" ;;
+		*) install -m 644 "$KMODS/$path" "$root/lib/modules/$VER/$path" ;;
+		esac
 		read -ra deps <<<"$(modinfo -F depends "$KMODS/$path" | tr ',' ' ')"
 		mods+=("${deps[@]}")
 	done

@@ -5,6 +5,11 @@
 #
 # Knobs, from the environment or as NAME=VALUE arguments:
 #   ARCH          arm64 (default) | x86
+#   KERNEL        "" (default): Debian 12's 6.1. 6.12 | 7 (arm64 only): the kernel line that
+#                 setup fetched (bookworm-backports, trixie-backports), its modules and the
+#                 rocknvme.ko that `make ARCH=arm64 KVER=LINE` built for it
+#   NONCOHERENT   1 (arm64): boot on QEMU virt's own device tree with dma-coherent removed
+#                 from the PCIe host, as on the RK3588, so DMA takes the non-coherent paths
 #   TESTS         comma list of guest tests (tests/guest/t_NAME.sh), default "bind"
 #   DRIVER        rocknvme (default) | nvme (the in-kernel driver, to check the harness)
 #   NVME_OPTS     extra -device nvme options, e.g. mdts=2 or
@@ -44,6 +49,8 @@ for kv in "$@"; do
 	esac
 done
 ARCH=${ARCH:-arm64}
+KERNEL=${KERNEL:-}
+NONCOHERENT=${NONCOHERENT:-0}
 TESTS=${TESTS:-bind}
 DRIVER=${DRIVER:-rocknvme}
 NVME_OPTS=${NVME_OPTS:-}
@@ -60,16 +67,22 @@ MEM=${MEM:-1G}
 TIMEOUT=${TIMEOUT:-900}
 SHOW=${SHOW:-0}
 NAME=${NAME:-$ARCH-${TESTS//,/-}}
-ABI=$(rnv_abi)
+if [ -n "$KERNEL" ] && [ "$ARCH" != arm64 ]; then
+	echo "KERNEL=$KERNEL: only the arm64 guest boots other kernel lines" >&2
+	exit 2
+fi
+ABI=$(rnv_abi "$KERNEL")
 VMDIR=$RNV_OUT/vm
 FINAL_LOG=$VMDIR/$NAME.log
 
 progress() { printf '[%s] %s\n' "$NAME" "$*" >&2; }
 
 # arm64_kernel: Debian's arm64 vmlinuz is a plain Image, which -kernel takes as is; should a
-# future one be gzip-compressed, it is unpacked once into the cache.
+# future one be gzip-compressed, it is unpacked once into the cache. 7.x keeps it beside
+# its modules (linux-binary-*), earlier ones in /boot.
 arm64_kernel() {
 	local k=$RNV_CACHE/kernel-$ABI-arm64/boot/vmlinuz-$ABI-arm64 img
+	[ -f "$k" ] || k=$(rnv_kmods arm64 "$ABI")/vmlinuz
 	if [ "$(head -c 2 "$k" | od -An -tx1 | tr -d ' ')" != 1f8b ]; then
 		echo "$k"
 		return
@@ -83,8 +96,8 @@ mkdir -p "$VMDIR"
 # One VM at a time on this machine (2 cores): later callers wait here for the lock.
 exec 9>"$RNV_CACHE/vm.lock"
 flock -n 9 || { progress "waiting for another VM on this machine to finish"; flock 9; }
-INITRD=$VMDIR/initramfs-$ARCH.cpio.gz
-bash "$RNV_TOP/tests/lib/mkinitramfs.sh" "$ARCH" "$INITRD"
+INITRD=$VMDIR/initramfs-$ARCH${KERNEL:+-$ABI}.cpio.gz
+KERNEL=$KERNEL bash "$RNV_TOP/tests/lib/mkinitramfs.sh" "$ARCH" "$INITRD"
 
 # Per-run directory (disk image, log in progress): concurrent runs do not collide.
 RUNDIR=$(mktemp -d "$VMDIR/$NAME.XXXXXX")
@@ -183,6 +196,23 @@ x86)
 *) echo "unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
 QEMU+=(-smp "$CPUS" -m "$MEM" -nographic -no-reboot -initrd "$INITRD" "${NVME_ARGS[@]}")
+
+# NONCOHERENT=1: QEMU's virt board describes its PCIe host as dma-coherent; the RK3588's is
+# not. Dump the board's own tree (same -M, -cpu, -smp, -m), drop that one property, boot on
+# it: the guest then remaps coherent buffers and does cache maintenance at map/unmap/sync.
+if [ "$NONCOHERENT" = 1 ]; then
+	[ "$ARCH" = arm64 ] || { echo "NONCOHERENT=1 needs ARCH=arm64" >&2; exit 2; }
+	dtb=$RUNDIR/virt-noncoherent.dtb
+	qemu-system-aarch64 -M "$machine,dumpdtb=$dtb" -cpu cortex-a76 -smp "$CPUS" -m "$MEM" \
+		-nographic >"$RUNDIR/dumpdtb.log" 2>&1 ||
+		{ progress "dumpdtb failed: $(tail -n 2 "$RUNDIR/dumpdtb.log")"; exit 1; }
+	pcie=$(fdtget -l "$dtb" / | grep -m1 '^pcie@') ||
+		{ progress "no pcie@ node in QEMU's tree"; exit 1; }
+	fdtget "$dtb" "/$pcie" dma-coherent >/dev/null 2>&1 ||
+		{ progress "/$pcie has no dma-coherent property to remove"; exit 1; }
+	fdtput -d "$dtb" "/$pcie" dma-coherent
+	QEMU+=(-dtb "$dtb")
+fi
 
 # monitor CMD: one human-monitor command to the running QEMU; prints its reply.
 monitor() {

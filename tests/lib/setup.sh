@@ -4,7 +4,11 @@
 #   - the Debian kernel ABI resolved from the linux-image-* metapackages (never fixed here);
 #   - arm64 and amd64 kernel images, arm64 headers (cross build), amd64 headers (native);
 #   - an arm64 guest userland: only the .debs that hold the guest tools and their libraries;
-#   - checkpatch.pl from Debian's linux-source tarball.
+#   - checkpatch.pl from Debian's linux-source tarball;
+#   - the newer kernel lines (KLINES below): 6.12 from bookworm-backports and 7.x from
+#     trixie-backports, each resolved from its suite's metapackages through a private apt
+#     state (the host's sources and lists are not touched): arm64 and amd64 headers, the
+#     arm64 kernel and its modules; 7.x builds in a trixie root made once with mmdebstrap.
 # Everything lands in $RNV_CACHE (default ~/.cache/rocknvme), outside the repository.
 # A stamp file per step makes the second run a no-op. Prints env lines for callers.
 set -euo pipefail
@@ -14,7 +18,7 @@ HOST_PKGS="qemu-system-arm qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu binu
 libc6-dev-arm64-cross \
 fio nvme-cli device-tree-compiler busybox-static cpio sparse gnuplot-nox kmod e2fsprogs \
 util-linux bash coreutils xz-utils zstd bc flex bison libelf-dev libssl-dev make gcc python3 \
-dkms shellcheck smartmontools lm-sensors"
+dkms shellcheck smartmontools lm-sensors dwarves mmdebstrap"
 # Tools that run inside the guests (both arches); host copies are used for x86_64.
 GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev smartctl sensors"
 
@@ -179,19 +183,170 @@ checkpatch() {
 	rm -rf "$d"
 }
 
+# The newer kernel lines: NAME SUITE ROOT. NAME is what KVER= and KERNEL= accept; SUITE is
+# the Debian suite whose linux-image-* metapackages name the ABI; ROOT is "host" when the
+# suite's kbuild tools run on this Debian 12 host, else the Debian release of the root they
+# need (7.x's tools need glibc >= 2.38 and gcc-14, so they run in a trixie root).
+KLINES="6.12:bookworm-backports:host 7:trixie-backports:trixie"
+# The host's own Debian mirror (deb822 or one-line sources), for the other suites.
+MIRROR=$(sed -n -e 's#^URIs: *\(\S*/debian\)/*$#\1#p' -e 's#^deb \(\[[^]]*\] \)\?\(\S*/debian\)/* .*#\2#p' \
+	/etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# sapt SUITE apt-get|apt-cache ARGS...: apt with a private sources list, lists and cache
+# for SUITE, so the host's own apt state (Debian 12 only) stays as it is.
+sapt() {
+	local d=$RNV_CACHE/apt/$1 tool=$2
+	shift 2
+	"$tool" -o Dir::Etc::sourcelist="$d/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 "$@"
+}
+
+# suite_update SUITE: refresh SUITE's private lists when they are a day old (backports move
+# to a new ABI now and then), or at once with RNV_REFRESH=1.
+suite_update() {
+	local d=$RNV_CACHE/apt/$1
+	[ -n "$(find "$d/updated.stamp" -mtime -1 2>/dev/null)" ] && [ -z "${RNV_REFRESH:-}" ] &&
+		return 0
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	echo "deb [signed-by=$KEYRING] $MIRROR $1 main" > "$d/sources.list"
+	log "apt update for $1 (private lists in $d)"
+	sapt "$1" apt-get -q update >&2
+	touch "$d/updated.stamp"
+}
+
+# suite_abi SUITE: the ABI that SUITE's linux-image-arm64 names; its headers metapackage
+# must name the same one.
+suite_abi() {
+	local img hdr
+	img=$(sapt "$1" apt-cache depends linux-image-arm64:arm64 |
+		sed -n 's/.*Depends: linux-image-\(.*\)-arm64:arm64$/\1/p' | head -n1)
+	hdr=$(sapt "$1" apt-cache depends linux-headers-arm64:arm64 |
+		sed -n 's/.*Depends: linux-headers-\(.*\)-arm64:arm64$/\1/p' | head -n1)
+	if [ -z "$img" ] || [ "$img" != "$hdr" ]; then
+		log "cannot resolve the kernel ABI of $1 (image '$img', headers '$hdr')"
+		exit 1
+	fi
+	echo "$img"
+}
+
+# sfetch SUITE NAME[:ARCH]...: download from SUITE into the deb cache once.
+sfetch() {
+	local s=$1 n
+	shift
+	for n in "$@"; do
+		ls "$RNV_CACHE/debs/${n%%:*}_"*.deb >/dev/null 2>&1 && continue
+		(cd "$RNV_CACHE/debs" && sapt "$s" apt-get download -q "$n" >&2)
+	done
+}
+
+# deb NAME ARCH: the cached .deb of NAME for ARCH (all or ARCH).
+deb() { ls "$RNV_CACHE/debs/${1}_"*"_$2.deb" "$RNV_CACHE/debs/${1}_"*_all.deb 2>/dev/null | head -n1; }
+
+# What a build root holds: the compilers (native and aarch64), what the kbuild tools link
+# (libelf, libssl), pahole for BTF, sparse for lint, and dkms for the packaging test.
+ROOT_PKGS=gcc-14,gcc-14-aarch64-linux-gnu,binutils,binutils-aarch64-linux-gnu,make,libc6-dev,libelf1t64,libssl3t64,dwarves,bc,kmod,sparse,dkms
+
+# make_root RELEASE: a Debian root with the tools kbuild runs, made once; made again (about a
+# minute) when ROOT_PKGS changes, which its stamp records. Kernel headers unpacked into it
+# carry their own stamp inside it, so they come back with a new root.
+make_root() {
+	local root=$RNV_CACHE/root-$1
+	[ "$(cat "$root.stamp" 2>/dev/null)" = "$ROOT_PKGS" ] && return 0
+	log "making the $1 build root with mmdebstrap (about a minute)"
+	rm -rf "$root" "$root.stamp"
+	mmdebstrap --variant=apt --architectures=amd64 --include="$ROOT_PKGS" \
+		"$1" "$root" "deb [signed-by=$KEYRING] $MIRROR $1 main" >&2
+	echo "$ROOT_PKGS" >"$root.stamp"
+}
+
+# checker_valid COMMON: 7.x's Makefile asks scripts/checker-valid.sh whether sparse can be used
+# with C=1/C=2 (it must print 1), but Debian's linux-kbuild package does not ship that script,
+# so kbuild would turn sparse off without a word. Ours only asks whether sparse runs with
+# kbuild's flags; whether it can read this kernel's headers is for tests/lint.sh to see.
+checker_valid() {
+	local s=$1/scripts/checker-valid.sh
+	grep -q 'checker-valid.sh' "$1/Makefile" && [ ! -e "$s" ] || return 0
+	cat >"$s" <<'SH'
+#!/bin/sh
+# checker-valid.sh CHECK [CHECKFLAGS...] (written by rocknvme's tests/lib/setup.sh: Debian's
+# linux-kbuild lacks it): print 1 when the checker runs on an empty C file.
+f=$(mktemp --suffix=.c) || exit 0
+"$@" "$f" >/dev/null 2>&1 && echo 1
+rm -f "$f"
+SH
+	chmod 755 "$s"
+}
+
+# kernel_line NAME SUITE ROOT: resolve, fetch and unpack one kernel line. Headers for both
+# arches go to headers-ABI-ARCH (host) or into the root's /usr/src, with the amd64 kbuild
+# tools beside them; the arm64 kernel and modules go to kernel-ABI-arm64.
+kernel_line() {
+	local name=$1 suite=$2 rootrel=$3 abi kb dir a tree p
+	suite_update "$suite"
+	abi=$(suite_abi "$suite")
+	echo "$abi" > "$RNV_CACHE/abi-$name"
+	[ "$rootrel" = host ] || make_root "$rootrel"
+	tree=$RNV_CACHE/root-$rootrel
+	[ "$rootrel" = host ] && tree=$RNV_CACHE/headers-$abi-amd64
+	[ -f "$RNV_CACHE/kernel-$abi.stamp" ] && [ -f "$tree/.rnv-headers-$abi" ] && return 0
+	log "fetching Debian kernel $abi ($suite): headers, arm64 kernel and modules"
+	kb=$(sapt "$suite" apt-cache depends "linux-headers-$abi-amd64" |
+		sed -n 's/.*Depends: \(linux-kbuild-[^:]*\).*/\1/p' | head -n1)
+	sfetch "$suite" "linux-headers-$abi-arm64:arm64" "linux-headers-$abi-amd64:amd64" \
+		"linux-headers-$abi-common" "$kb:amd64"
+	# 6.12 ships one linux-image; 7.x splits it into binary, modules and base (dtbs).
+	if sapt "$suite" apt-cache show "linux-binary-$abi-arm64:arm64" >/dev/null 2>&1; then
+		sfetch "$suite" "linux-binary-$abi-arm64:arm64" "linux-modules-$abi-arm64:arm64" \
+			"linux-base-$abi-arm64:arm64"
+		p="linux-binary-$abi-arm64 linux-modules-$abi-arm64 linux-base-$abi-arm64"
+	else
+		sfetch "$suite" "linux-image-$abi-arm64:arm64"
+		p="linux-image-$abi-arm64"
+	fi
+	dir=$RNV_CACHE/kernel-$abi-arm64
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for a in $p; do dpkg -x "$(deb "$a" arm64)" "$dir"; done
+	for a in arm64 amd64; do
+		if [ "$rootrel" = host ]; then
+			tree=$RNV_CACHE/headers-$abi-$a
+			rm -rf "$tree"
+			mkdir -p "$tree"
+		else
+			tree=$RNV_CACHE/root-$rootrel
+		fi
+		dpkg -x "$(deb "linux-headers-$abi-$a" "$a")" "$tree"
+		dpkg -x "$(deb "linux-headers-$abi-common" all)" "$tree"
+		dpkg -x "$(deb "$kb" amd64)" "$tree"
+		# Outside a root, the headers' Makefile must include the common tree from here.
+		[ "$rootrel" = host ] && sed -i "s#^include /usr/src/#include $tree/usr/src/#" \
+			"$tree/usr/src/linux-headers-$abi-$a/Makefile"
+	done
+	checker_valid "$tree/usr/src/linux-headers-$abi-common"
+	touch "$tree/.rnv-headers-$abi" "$RNV_CACHE/kernel-$abi.stamp"
+}
+
 main() {
 	mkdir -p "$RNV_CACHE/debs"
 	need_host_pkgs
-	local abi
+	local abi kl
 	abi=$(resolve_abi)
 	echo "$abi" > "$RNV_CACHE/abi"
+	echo "$abi" > "$RNV_CACHE/abi-6.1"
 	host_headers "$abi"
 	unpack_kernels "$abi"
 	guest_root_arm64
+	for kl in $KLINES; do
+		IFS=: read -r -a kl <<<"$kl"
+		kernel_line "${kl[@]}"
+	done
 	case "${1:-}" in
 	--lint) checkpatch "$abi" ;;
 	esac
-	log "ready: kernel $abi, cache $RNV_CACHE"
+	log "ready: kernels $abi $(cat "$RNV_CACHE"/abi-6.12 "$RNV_CACHE"/abi-7 | tr '\n' ' ')cache $RNV_CACHE"
 }
 
 main "$@"

@@ -11,6 +11,9 @@
 #                        headers, in private DKMS trees under a temp directory (nothing goes
 #                        to /usr/src or /var/lib/dkms; signing is turned off so no MOK key is
 #                        made), and the built module is rocknvme for that kernel
+#   pkg-dkms-build-6.12  the same against bookworm-backports' 6.12 amd64 headers (cache)
+#   pkg-dkms-build-7     the same against trixie-backports' 7.x amd64 headers, with dkms run
+#                        inside the trixie root (as on a Debian 13 machine with that kernel)
 #
 # Output: one "RNV-RESULT PASS|FAIL pkg-<check> <detail>" line per check, always the same
 # checks; a check that cannot run (tool missing) is a FAIL "not run: ...". Exit 1 on a FAIL.
@@ -64,38 +67,57 @@ else
 	fail dkms-version "no literal PACKAGE_VERSION in dkms.conf (got '$ver')"
 fi
 
-ABI=$(rnv_abi 2>/dev/null)
-KVER=$ABI-amd64
-KSRC=$(rnv_kdir x86 2>/dev/null)
-if ! command -v dkms >/dev/null; then
-	fail dkms-build "not run: dkms missing (apt-get install dkms)"
-elif [ -z "$ABI" ] || [ ! -d "$KSRC" ]; then
-	fail dkms-build "not run: no amd64 headers at '$KSRC' (make setup)"
-elif [ -z "$ver" ]; then
-	fail dkms-build "not run: no PACKAGE_VERSION"
-else
+# dkms_build CHECK KVER KSRC [ROOT]: dkms add + build of a copy of the tree for kernel KVER
+# (headers KSRC) in private DKMS trees under WORK; with ROOT, dkms runs inside that root
+# (tests/lib/inroot.sh binds WORK at the same path, and KSRC is the root's own path).
+dkms_build() {
+	local check=$1 kver=$2 ksrc=$3 root=${4:-} w=$WORK/$1 run=() ko name vermagic
+	if [ -n "$root" ]; then
+		run=(bash "$TOP/tests/lib/inroot.sh" "$root" "$WORK")
+		[ -x "$root/usr/sbin/dkms" ] || { fail "$check" "not run: no dkms in $root (make setup)"; return; }
+		[ -d "$root$ksrc" ] || { fail "$check" "not run: no headers at $root$ksrc (make setup)"; return; }
+	elif ! command -v dkms >/dev/null; then
+		fail "$check" "not run: dkms missing (apt-get install dkms)"
+		return
+	elif [ ! -d "$ksrc" ]; then
+		fail "$check" "not run: no amd64 headers at '$ksrc' (make setup)"
+		return
+	fi
 	# The tree as a user would clone it: tracked and new files, no build output.
-	mkdir -p "$WORK/copy" "$WORK/tree" "$WORK/src" "$WORK/inst"
+	mkdir -p "$w/copy" "$w/tree" "$w/src" "$w/inst"
 	(cd "$TOP" && git ls-files -co --exclude-standard | grep -v '^build/' |
-		tar -cf - -T - | tar -xf - -C "$WORK/copy")
-	D=(--dkmstree "$WORK/tree" --sourcetree "$WORK/src" --installtree "$WORK/inst")
-	ko=$WORK/tree/rocknvme/$ver/$KVER/x86_64/module/rocknvme.ko
-	if ! dkms add "${D[@]}" "$WORK/copy" >"$WORK/dkms.log" 2>&1; then
-		fail dkms-build "dkms add failed: $(tail -n 3 "$WORK/dkms.log" | tr '\n' ' ')"
-	elif ! sign_file=/nonexistent dkms build "${D[@]}" "rocknvme/$ver" -k "$KVER" -a x86_64 \
-		--kernelsourcedir "$KSRC" >>"$WORK/dkms.log" 2>&1; then
-		fail dkms-build "dkms build failed: $(grep -iE 'error|bad return' "$WORK/dkms.log" |
-			head -n 3 | tr '\n' ' ') (make.log: $(tail -n 3 "$WORK"/tree/rocknvme/"$ver"/build/make.log 2>/dev/null | tr '\n' ' '))"
+		tar -cf - -T - | tar -xf - -C "$w/copy")
+	local D=(--dkmstree "$w/tree" --sourcetree "$w/src" --installtree "$w/inst")
+	ko=$w/tree/rocknvme/$ver/$kver/x86_64/module/rocknvme.ko
+	if ! "${run[@]}" dkms add "${D[@]}" "$w/copy" >"$w/dkms.log" 2>&1; then
+		fail "$check" "dkms add failed: $(tail -n 3 "$w/dkms.log" | tr '\n' ' ')"
+	elif ! "${run[@]}" env sign_file=/nonexistent dkms build "${D[@]}" "rocknvme/$ver" \
+		-k "$kver" -a x86_64 --kernelsourcedir "$ksrc" >>"$w/dkms.log" 2>&1; then
+		fail "$check" "dkms build failed: $(grep -iE 'error|bad return' "$w/dkms.log" |
+			head -n 3 | tr '\n' ' ') (make.log: $(tail -n 3 "$w"/tree/rocknvme/"$ver"/build/make.log 2>/dev/null | tr '\n' ' '))"
 	elif [ ! -f "$ko" ]; then
-		fail dkms-build "dkms build succeeded but $ko is missing"
+		fail "$check" "dkms build succeeded but $ko is missing"
 	else
 		name=$(modinfo -F name "$ko") vermagic=$(modinfo -F vermagic "$ko")
-		if [ "$name" = rocknvme ] && [[ $vermagic == "$KVER "* ]]; then
-			pass dkms-build "dkms build rocknvme/$ver -k $KVER: module $name, vermagic $vermagic"
+		if [ "$name" = rocknvme ] && [[ $vermagic == "$kver "* ]]; then
+			pass "$check" "dkms build rocknvme/$ver -k $kver${root:+ (in $(basename "$root"))}: module $name, vermagic $vermagic"
 		else
-			fail dkms-build "built module is '$name', vermagic '$vermagic' (wanted rocknvme, $KVER)"
+			fail "$check" "built module is '$name', vermagic '$vermagic' (wanted rocknvme, $kver)"
 		fi
 	fi
+}
+
+if [ -z "$ver" ]; then
+	for c in dkms-build dkms-build-6.12 dkms-build-7; do fail "$c" "not run: no PACKAGE_VERSION"; done
+else
+	ABI=$(rnv_abi 2>/dev/null)
+	dkms_build dkms-build "$ABI-amd64" "$(rnv_kdir x86 2>/dev/null)"
+	ABI=$(rnv_abi 6.12 2>/dev/null)
+	dkms_build dkms-build-6.12 "$ABI-amd64" \
+		"$RNV_CACHE/headers-$ABI-amd64/usr/src/linux-headers-$ABI-amd64"
+	ABI=$(rnv_abi 7 2>/dev/null)
+	dkms_build dkms-build-7 "$ABI-amd64" "/usr/src/linux-headers-$ABI-amd64" \
+		"$RNV_CACHE/root-trixie"
 fi
 
 exit $failed
