@@ -64,7 +64,7 @@ BOOTS=(
 	"arm64-drives  TESTS=drives NVME_OPTS=use-intel-id=on"
 	"arm64-reset   TESTS=reset,poll,delay,blkdebug,throttle BLKDEBUG=$BLKDEBUG_RULES THROTTLE=65536"
 	"arm64-recover TESTS=flr,killrace,dead"
-	"arm64-hotplug TESTS=aer,hotplug NVME_LAYOUT=hotplug"
+	"arm64-hotplug TESTS=hotplug NVME_LAYOUT=hotplug"
 	"arm64-fewvec  TESTS=params,fio NVME_OPTS=msix_qsize=2 EXTRA_CMDLINE=rnvvectors=2"
 	"arm64-intx    TESTS=bind,fio EXTRA_CMDLINE=pci=nomsi"
 	"arm64-fuzz    TESTS=fuzz EXTRA_CMDLINE=rnvseed=1795647579"

@@ -19,8 +19,7 @@
 #                 holes for Dataset Management deallocate, so deallocated blocks read zero)
 #   NVME_LAYOUT   "" (default): one controller, its namespace 1 on the disk.
 #                 hotplug: the controller behind a pcie-root-port, with a QEMU monitor that
-#                 obeys the guest's "RNV-HOTPLUG del|add|aer" console lines (aer: a fatal
-#                 AER error injected at the controller).
+#                 obeys the guest's "RNV-HOTPLUG del|add" console lines.
 #                 subsys2ns: an nvme-subsys with the controller (serial RNV0001, NVME_OPTS)
 #                 and two namespaces: nsid 1 attached (DISK_SIZE), nsid 2 created detached
 #                 (NS2_SIZE, default 256M) for Namespace Attachment tests. The guest gets
@@ -243,10 +242,6 @@ watch_hotplug() {
 		"RNV-HOTPLUG del"*)
 			progress "monitor: device_del nvme0"
 			monitor "device_del nvme0" ;;
-		"RNV-HOTPLUG aer"*)
-			# An uncorrectable (fatal by default severity) error reported by the controller:
-			# the root port signals it, and the guest's AER driver runs PCI error recovery.
-			progress "monitor: pcie_aer_inject_error nvme0 MALF_TLP: $(monitor "pcie_aer_inject_error nvme0 MALF_TLP" | tr -d '\r' | grep -a -m1 -E '^OK|rror')" ;;
 		"RNV-HOTPLUG add"*)
 			# QEMU finishes device_del (frees the id and the disk) only after the guest powered the
 			# slot off: until then device_add fails; retry.
