@@ -516,6 +516,11 @@ static void rnv_remove(struct pci_dev *pdev)
 	rnv_fault_stop(ctrl);
 	rnv_ctrl_delete_io_queues(ctrl);
 	rnv_ctrl_retire(ctrl);
+	/*
+	 * Again: an event completion that saw LIVE just before
+	 * begin_delete may have queued work after the first call; retire
+	 * fenced the interrupts, so nothing queues it after this one.
+	 */
 	rnv_events_stop(ctrl);
 	rnv_chr_wait_ioctls(ctrl);
 	rnv_io_set_destroy(ctrl);
