@@ -122,6 +122,7 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->aborted = false;
 	cmd->status = -EIO;
 	cmd->held = false;
+	cmd->in_batch = false;
 	cmd->sg_alloced = 0;
 	cmd->bvec_len = 0;
 	cmd->prp_pages = 0;
@@ -188,7 +189,7 @@ static void rnv_complete_rq(struct request *req)
 	blk_mq_end_request(req, rnv_status_to_blk(cmd->status));
 }
 
-/* Successful I/O reaped by an interrupt: unmap each, then end them together. */
+/* Successful I/O reaped into a batch: unmap each, then end them together. */
 void rnv_complete_batch(struct io_comp_batch *iob)
 {
 	struct request *req;
@@ -238,7 +239,7 @@ static void rnv_map_queues(struct blk_mq_tag_set *set)
 
 static int rnv_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 {
-	return rnv_q_poll(hctx->driver_data);
+	return rnv_q_poll(hctx->driver_data, iob);
 }
 
 static const struct blk_mq_ops rnv_admin_ops = {

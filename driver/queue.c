@@ -173,8 +173,15 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe,
 	 * after the CQ lock is dropped (rnv_complete_batch); errors go one by
 	 * one through rnv_complete_rq, which decides about retries.
 	 */
-	if (!cmd->status && blk_mq_add_to_batch(req, iob, 0, rnv_complete_batch))
+	if (!cmd->status && blk_mq_add_to_batch(req, iob, 0, rnv_complete_batch)) {
+		/*
+		 * Still in flight to blk-mq until the batch ends: the flag,
+		 * set under cq_lock, tells a reset's cancel (which takes
+		 * cq_lock first) that this request is already finished.
+		 */
+		WRITE_ONCE(cmd->in_batch, true);
 		return;
+	}
 	blk_mq_complete_request(req);
 }
 
@@ -221,15 +228,18 @@ int rnv_q_reap(struct rnv_queue *q)
 
 /*
  * blk-mq poll for a queue without interrupt (io_uring hipri, REQ_POLLED).
- * No batching here: the poller's batch would outlive cq_lock, and a reset
- * cancelling requests meanwhile would see them as not yet completed.
+ * Successful completions join the poller's batch, which it ends after
+ * cq_lock is dropped; rnv_cancel_rq skips them (cmd->in_batch).
  */
-int rnv_q_poll(struct rnv_queue *q)
+int rnv_q_poll(struct rnv_queue *q, struct io_comp_batch *iob)
 {
 	int found;
 
+	/* Nothing posted: skip the lock, as most polls of a QD1 job find. */
+	if (!rnv_cqe_pending(q))
+		return 0;
 	spin_lock(&q->cq_lock);
-	found = rnv_q_reap(q);
+	found = rnv_q_reap_batch(q, iob);
 	spin_unlock(&q->cq_lock);
 	return found;
 }

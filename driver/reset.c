@@ -114,11 +114,13 @@ static bool rnv_cancel_rq(struct request *req, void *data)
 	unsigned long flags;
 
 	/*
-	 * Finished, or finished by the controller and held back by a test:
-	 * held_lock makes "not held" and the release's completion one step.
+	 * Finished; finished by the controller and waiting in a poller's or
+	 * interrupt's batch (in_batch, seen since rnv_reap_all took every
+	 * cq_lock); or finished and held back by a test: held_lock makes
+	 * "not held" and the release's completion one step.
 	 */
 	spin_lock_irqsave(&f->held_lock, flags);
-	if (!blk_mq_request_completed(req) && !cmd->held) {
+	if (!blk_mq_request_completed(req) && !cmd->held && !READ_ONCE(cmd->in_batch)) {
 		cmd->status = *(int *)data;
 		blk_mq_complete_request(req);
 	}

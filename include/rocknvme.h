@@ -113,6 +113,7 @@ struct rnv_cmd {
 	u8 retries;			/* replays so far (reset, retryable status) */
 	bool aborted;			/* an Abort was sent after a timeout */
 	bool held;			/* completion held back by fault injection */
+	bool in_batch;			/* reaped into a batch: its caller ends it */
 	bool from_user;			/* passthrough ioctl, not the driver's own */
 	u8 genctr;			/* CID generation of the current dispatch */
 	unsigned long held_until;	/* jiffies */
@@ -327,7 +328,7 @@ void rnv_q_submit(struct rnv_queue *q, struct nvme_command *c, bool ring);
 void rnv_q_ring_sq(struct rnv_queue *q);
 int rnv_q_reap(struct rnv_queue *q);
 irqreturn_t rnv_irq(int irq, void *data);
-int rnv_q_poll(struct rnv_queue *q);
+int rnv_q_poll(struct rnv_queue *q, struct io_comp_batch *iob);
 
 /* dbbuf.c: shadow doorbell buffer */
 void rnv_dbbuf_alloc(struct rnv_ctrl *ctrl);
