@@ -97,8 +97,19 @@ boot() {
 		return 0
 	fi
 	start=$(date +%s)
+	local before rc
+	before=$(grep -c "^\[$name\] RNV-RESULT " "$RESULTS" || true)
+	set +e
 	bash "$RNV_TOP/tests/lib/runvm.sh" NAME="$name" "$@" | sed -u "s/^/[$name] /" |
-		tee -a "$RESULTS" || true
+		tee -a "$RESULTS"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# runvm.sh stopped from outside (a signal while it waited for the VM lock, say) prints
+	# no result at all: that is a failed boot, not a boot with nothing to report.
+	if [ "$rc" -ne 0 ] && [ "$(grep -c "^\[$name\] RNV-RESULT " "$RESULTS" || true)" = "$before" ]; then
+		echo "[$name] RNV-RESULT FAIL vm-not-run runvm.sh exited with status $rc before any result" |
+			tee -a "$RESULTS"
+	fi
 	TIMINGS+=("$(printf '%-19s %4ss' "$name" $(($(date +%s) - start)))")
 }
 
