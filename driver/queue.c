@@ -75,15 +75,24 @@ void rnv_q_free(struct rnv_ctrl *ctrl, u16 qid)
 	q->cqes = NULL;
 }
 
-/* Reset ring state before the queue is (re)created on the device. */
+/*
+ * Reset ring state before the queue is (re)created on the device. Under
+ * cq_lock: a poller (polled queues are never fenced by an IRQ free) or a
+ * shared INTx handler must not reap a stale entry of the last pass while
+ * the head and phase start over; it would end a request a second time.
+ */
 void rnv_q_init(struct rnv_queue *q)
 {
+	unsigned long flags;
+
 	q->sq_tail = 0;
 	q->last_sq_tail = 0;
+	spin_lock_irqsave(&q->cq_lock, flags);
 	q->cq_head = 0;
 	/* NVMe 2.0 §4.2.4: the device writes phase 1 on its first pass. */
 	q->cq_phase = 1;
 	memset(q->cqes, 0, q->depth * sizeof(*q->cqes));
+	spin_unlock_irqrestore(&q->cq_lock, flags);
 	rnv_dbbuf_init_queue(q);
 	/*
 	 * DMA: the zeroed CQ must be visible before the device can post to it;
@@ -239,7 +248,11 @@ int rnv_q_poll(struct rnv_queue *q, struct io_comp_batch *iob)
 	if (!rnv_cqe_pending(q))
 		return 0;
 	spin_lock(&q->cq_lock);
-	found = rnv_q_reap_batch(q, iob);
+	/*
+	 * A stopped queue is reaped by rnv_ctrl_stop alone: its ring may be
+	 * re-initialised under us once the lock is dropped.
+	 */
+	found = READ_ONCE(q->live) ? rnv_q_reap_batch(q, iob) : 0;
 	spin_unlock(&q->cq_lock);
 	return found;
 }
