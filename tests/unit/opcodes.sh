@@ -76,6 +76,9 @@ listed() {
 		sed 's/ $//'
 }
 
+# minus "A" "B": the words of A that are not in B.
+minus() { comm -23 <(tr ' ' '\n' <<<"$1" | sort) <(tr ' ' '\n' <<<"$2" | sort) | xargs; }
+
 # compare CHECK WHAT "NAMES" FLAG SECTION: the driver's NAMES (mapped to values) against the
 # list's SECTION entries with FLAG; one result line.
 compare() {
@@ -97,10 +100,7 @@ compare() {
 		fail "$check" "$what: found no opcode names in the driver (function renamed?)"
 	elif [ "$theirs" != "$ours" ]; then
 		fail "$check" "$what has {$theirs} ($names), nvme-opcodes.h $flag has {$ours}:" \
-			"driver only {$(comm -23 <(tr ' ' '\n' <<<"$theirs") <(tr ' ' '\n' <<<"$ours") |
-				tr '\n' ' ' | sed 's/ $//')}, list only {$(comm -13 \
-				<(tr ' ' '\n' <<<"$theirs") <(tr ' ' '\n' <<<"$ours") | tr '\n' ' ' |
-				sed 's/ $//')}"
+			"driver only {$(minus "$theirs" "$ours")}, list only {$(minus "$ours" "$theirs")}"
 	else
 		pass "$check" "$what = nvme-opcodes.h $flag: $theirs"
 	fi
