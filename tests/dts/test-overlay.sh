@@ -293,4 +293,4 @@ else
 fi
 PFX=""
 
-exit $failed
+exit "$RESULT_FAILED"

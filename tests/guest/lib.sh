@@ -1,4 +1,5 @@
-# Helpers sourced by the guest tests (they run under bash): result lines, driver load/unload.
+# Helpers sourced by the guest tests (they run under bash): result lines (results.sh), driver
+# load/unload.
 # shellcheck shell=bash
 #
 # Module tools: busybox's shell runs its own modprobe/insmod/rmmod applets before any PATH
@@ -22,24 +23,12 @@ esac
 LBS=${rnvlbs:-512}
 export DISK CTRL LBS
 
-# pass NAME DETAIL... / fail NAME DETAIL...: one result line, also kept for init's summary.
-result() {
-	local detail="${*:3}" line
-	line="RNV-RESULT $1 $2 ${detail//$'\n'/ | }"
-	echo "$line"
-	echo "$line" >>/tmp/results
-}
-pass() { result PASS "$@"; }
-fail() { result FAIL "$@"; }
-
-# check NAME ACTUAL EXPECTED [WHAT]: pass when equal, fail otherwise.
-check() {
-	if [ "$2" = "$3" ]; then
-		pass "$1" "${4:-value} = $2"
-	else
-		fail "$1" "${4:-value} is '$2', expected '$3'"
-	fi
-}
+# Result lines: pass/fail/skip NAME DETAIL..., check NAME ACTUAL EXPECTED [WHAT], from the
+# helpers the host scripts use too (tests/lib/results.sh, copied next to this file in the
+# image). Each line is also kept in /tmp/results for init's check after the test.
+RESULT_LOG=/tmp/results
+# shellcheck source=../lib/results.sh
+. "$(dirname "${BASH_SOURCE[0]}")/results.sh"
 
 # wait_for PATH SECONDS: until PATH exists (as a block or char device, or anything else).
 wait_for() {

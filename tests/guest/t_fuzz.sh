@@ -3,7 +3,7 @@
 # controller node and the namespace disk (admin/IO, 32- and 64-bit, SUBMIT_IO, undefined
 # numbers; random opcodes, fields, lengths, timeouts and good and bad buffers, leaving out
 # what would legitimately destroy the namespace or the controller's set-up: see the fuzz
-# section of tests/tools/rnv-ioctl.c). The seed is printed and replays the same calls:
+# comment in tests/tools/ioctl-fuzz.c). The seed is printed and replays the same calls:
 # kernel command line rnvseed=N (default: the time), rnvfuzz=COUNT.
 # Results: fuzz-run (it completed and Identify still answers, with the outcome counts),
 # fuzz-sanity (no implausible outcome, e.g. success for an unmapped buffer), fuzz-state

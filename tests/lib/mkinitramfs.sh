@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the guest initramfs (gzip cpio) for one arch: busybox + applets, the guest tools and
 # ONLY the shared libraries they need, the kernel modules under test (in-kernel nvme and ours),
-# our own test tools (tests/tools/*.c, built static here), the packaging scripts, the guest
-# test scripts, fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not changed.
+# our own test tools (tests/tools, built static here by its Makefile), the packaging scripts,
+# the guest test scripts with the result helpers they share with the host (tests/lib/results.sh),
+# fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not changed.
 #
 #   mkinitramfs.sh ARCH OUT        ARCH = arm64 | x86
 #   KERNEL=6.12|7 (environment)     the kernel line whose modules go in (default: Debian 12's
@@ -14,6 +15,8 @@
 # Our tools: /usr/local/bin/rnv-ioctl; packaging/rocknvme-switch and rocknvme-list in
 # /usr/local/sbin; the
 # packaging/modprobe.d example in /usr/share/rocknvme/ (installed by t_install, not active).
+# Guest tests and their helpers in /tests: t_*.sh, lib.sh, init.sh, results.sh (a copy of
+# tests/lib/results.sh, sourced by lib.sh).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -43,6 +46,7 @@ KMODS=$(rnv_kmods "$KARCH" "$ABI")
 KO=$(rnv_ko "$ARCH" "$KERNEL")
 GUEST_DIR=$RNV_TOP/tests/guest
 TOOLS_DIR=$RNV_TOP/tests/tools
+RESULTS_SH=$RNV_TOP/tests/lib/results.sh
 PKG_DIR=$RNV_TOP/packaging
 
 log() { printf '[mkinitramfs %s] %s\n' "$ARCH" "$*" >&2; }
@@ -128,7 +132,7 @@ mod_path() {
 input_key() {
 	{
 		echo "$ARCH $VER"
-		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/*.c
+		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/* "$RESULTS_SH"
 		cat "$PKG_DIR/rocknvme-switch" "$PKG_DIR/rocknvme-list" "$PKG_DIR"/modprobe.d/*.conf
 		"$CC" --version | head -n1
 		[ -f "$KO" ] && sha256sum "$KO"
@@ -211,11 +215,8 @@ build() {
 	depmod -b "$root" "$VER"
 
 	# Our test tools, static (no libraries to collect), and the packaging files.
-	for f in "$TOOLS_DIR"/*.c; do
-		b=$(basename "$f" .c)
-		"$CC" -static -O2 -Wall -Werror -o "$root/usr/local/bin/$b" "$f" ||
-			{ log "building $b from $f failed"; return 1; }
-	done
+	make -s -C "$TOOLS_DIR" CC="$CC" OUT="$root/usr/local/bin" >&2 ||
+		{ log "building the tools in $TOOLS_DIR failed"; return 1; }
 	install -m 755 "$PKG_DIR/rocknvme-switch" "$root/usr/local/sbin/rocknvme-switch"
 	install -m 755 "$PKG_DIR/rocknvme-list" "$root/usr/local/sbin/rocknvme-list"
 	install -D -m 644 -t "$root/usr/share/rocknvme/modprobe.d" "$PKG_DIR"/modprobe.d/*.conf
@@ -223,6 +224,7 @@ build() {
 	# Guest scripts and /init.
 	cp "$GUEST_DIR"/*.sh "$root/tests/"
 	chmod 755 "$root"/tests/*.sh
+	install -m 644 "$RESULTS_SH" "$root/tests/results.sh"
 	mkdir -p "$root/tests/fio-jobs"
 	cp "$RNV_TOP"/fio-jobs/*.fio "$root/tests/fio-jobs/"
 	install -m 755 "$GUEST_DIR/init.sh" "$root/init"

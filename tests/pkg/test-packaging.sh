@@ -120,4 +120,4 @@ else
 		"$RNV_CACHE/root-trixie"
 fi
 
-exit $failed
+exit "$RESULT_FAILED"

@@ -5,16 +5,20 @@
 # one FAIL line here. Ends with "unit: N passed, N failed"; exit 1 on any failure.
 #   test_apst.c  driver/apst.c     APST table from real drives' power state descriptors
 #   test_hmb.c   driver/hmbplan.c  Host Memory Buffer chunk plan and descriptors
+#   opcodes.sh   driver/*.c        what the driver refuses (and SUBMIT_IO allows, and treats as
+#                                  changing namespaces) = rnv-ioctl's tests/tools/nvme-opcodes.h
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
 OUT=$RNV_OUT/unit
+# shellcheck disable=SC2054 # -fsanitize takes a comma-separated list
 CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Werror -fsanitize=address,undefined -I "$RNV_TOP/include"
 	-include "$RNV_TOP/tests/unit/kernel_types.h")
 mkdir -p "$OUT"
 declare -A SRC=([apst]=driver/apst.c [hmb]=driver/hmbplan.c)
 log=$(mktemp)
+{
 for t in apst hmb; do
 	if ! gcc "${CFLAGS[@]}" -o "$OUT/test_$t" "$RNV_TOP/tests/unit/test_$t.c" \
 		"$RNV_TOP/${SRC[$t]}" >"$OUT/build-$t.log" 2>&1; then
@@ -27,7 +31,14 @@ for t in apst hmb; do
 	if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/test_$t.log"; then
 		echo "RNV-RESULT FAIL unit-$t exit $rc without a failed case: $(tail -n 3 "$OUT/test_$t.log" | tr '\n' ' ')"
 	fi
-done | tee "$log"
+done
+bash "$RNV_TOP/tests/unit/opcodes.sh" >"$OUT/opcodes.log" 2>&1
+rc=$?
+grep '^RNV-RESULT ' "$OUT/opcodes.log"
+if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/opcodes.log"; then
+	echo "RNV-RESULT FAIL unit-opcodes exit $rc without a failed check: $(tail -n 3 "$OUT/opcodes.log" | tr '\n' ' ')"
+fi
+} | tee "$log"
 passed=$(grep -c 'RNV-RESULT PASS' "$log")
 failed=$(grep -c 'RNV-RESULT FAIL' "$log")
 rm -f "$log"
