@@ -309,7 +309,7 @@ int rnv_io_set_create(struct rnv_ctrl *ctrl)
 	set->nr_hw_queues = ctrl->nr_io_queues;
 	set->nr_maps = ctrl->nr_poll_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = ctrl->io_depth - 1;
-	set->timeout = rnv_io_timeout * HZ;
+	set->timeout = ctrl->params.io_timeout * HZ;
 	set->numa_node = dev_to_node(ctrl->dev);
 	set->cmd_size = sizeof(struct rnv_cmd);
 	set->driver_data = ctrl;

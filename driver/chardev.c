@@ -407,8 +407,8 @@ static ssize_t sgl_show(struct device *dev, struct device_attribute *attr, char 
 {
 	struct rnv_ctrl *ctrl = to_rnv_ctrl(dev);
 
-	return sysfs_emit(buf, "%s %u %lu\n", rnv_sgl_support_name(ctrl), rnv_sgl_threshold(),
-			  atomic_long_read(&ctrl->sgl_requests));
+	return sysfs_emit(buf, "%s %u %lu\n", rnv_sgl_support_name(ctrl),
+			  rnv_params_sgl_threshold(), atomic_long_read(&ctrl->sgl_requests));
 }
 static DEVICE_ATTR_RO(sgl);
 

@@ -159,7 +159,8 @@ int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
  */
 void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl)
 {
-	u32 coalesce = rnv_irq_coalesce_thr | rnv_irq_coalesce_time << 8;
+	u32 coalesce = ctrl->params.irq_coalesce_thr |
+		       ctrl->params.irq_coalesce_time << 8;
 	int ret;
 
 	rnv_dbbuf_config(ctrl);

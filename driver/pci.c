@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PCI glue and the probe checklist: module parameters, BAR and DMA mask,
+ * PCI glue and the probe checklist: BAR and DMA mask,
  * interrupt vectors (MSI-X with affinity, then MSI, then INTx), and the
  * order in which the controller is brought up and torn down. What each
  * step does lives in ctrl.c, queue.c, admin.c, prp.c and blk.c.
@@ -8,87 +8,6 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include "rocknvme.h"
-
-int rnv_param_set_range(const char *val, const struct kernel_param *kp,
-			unsigned int min, unsigned int max)
-{
-	unsigned int n;
-	int ret;
-
-	ret = kstrtouint(val, 0, &n);
-	if (ret || n < min || n > max) {
-		pr_err(RNV_NAME ": %s=%s refused: must be %u..%u\n", kp->name, val, min, max);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = n;
-	return 0;
-}
-
-static int rnv_depth_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 2, 4096);
-}
-
-static int rnv_queues_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, 1024);
-}
-
-static const struct kernel_param_ops rnv_depth_ops = {
-	.set = rnv_depth_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops rnv_queues_ops = {
-	.set = rnv_queues_set,
-	.get = param_get_uint,
-};
-
-unsigned int rnv_io_queue_depth = 1024;
-module_param_cb(io_queue_depth, &rnv_depth_ops, &rnv_io_queue_depth, 0444);
-MODULE_PARM_DESC(io_queue_depth, "I/O queue entries, 2..4096 (capped by CAP.MQES)");
-
-unsigned int rnv_max_io_queues;
-module_param_cb(max_io_queues, &rnv_queues_ops, &rnv_max_io_queues, 0444);
-MODULE_PARM_DESC(max_io_queues, "I/O queue pairs, 0 = one per CPU (0..1024)");
-
-static int rnv_timeout_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 1, 255);
-}
-
-static const struct kernel_param_ops rnv_timeout_ops = {
-	.set = rnv_timeout_set,
-	.get = param_get_uint,
-};
-
-unsigned int rnv_poll_queues;
-module_param_cb(poll_queues, &rnv_queues_ops, &rnv_poll_queues, 0444);
-MODULE_PARM_DESC(poll_queues, "extra I/O queues without interrupts, for polled I/O (0..1024)");
-
-unsigned int rnv_io_timeout = 30;
-module_param_cb(io_timeout, &rnv_timeout_ops, &rnv_io_timeout, 0444);
-MODULE_PARM_DESC(io_timeout, "seconds before an I/O command is aborted, then reset (1..255)");
-
-static int rnv_byte_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, 255);
-}
-
-static const struct kernel_param_ops rnv_byte_ops = {
-	.set = rnv_byte_set,
-	.get = param_get_uint,
-};
-
-unsigned int rnv_irq_coalesce_time;
-module_param_cb(irq_coalesce_time, &rnv_byte_ops, &rnv_irq_coalesce_time, 0444);
-MODULE_PARM_DESC(irq_coalesce_time,
-		 "interrupt coalescing time in 100 us units, 0..255 (0 with thr 0 = off)");
-
-unsigned int rnv_irq_coalesce_thr;
-module_param_cb(irq_coalesce_thr, &rnv_byte_ops, &rnv_irq_coalesce_thr, 0444);
-MODULE_PARM_DESC(irq_coalesce_thr,
-		 "interrupt coalescing threshold: completions per interrupt less one, 0..255");
 
 static DEFINE_IDA(rnv_instance_ida);
 
@@ -311,7 +230,7 @@ static int rnv_setup_io(struct rnv_ctrl *ctrl)
 	if (n < 0)
 		return n;
 	/* Poll queues come out of the grant, but one interrupt queue stays. */
-	poll_n = min_t(int, rnv_poll_queues, n - 1);
+	poll_n = min_t(int, ctrl->params.poll_queues, n - 1);
 	irq_n = rnv_io_irq_setup(ctrl, n - poll_n);
 	if (irq_n < 0)
 		return irq_n;
@@ -319,7 +238,7 @@ static int rnv_setup_io(struct rnv_ctrl *ctrl)
 	ctrl->nr_poll_queues = poll_n;
 	n = irq_n + poll_n;
 	ctrl->nr_io_queues = n;
-	ctrl->io_depth = min_t(u32, rnv_io_queue_depth, NVME_CAP_MQES(ctrl->cap) + 1);
+	ctrl->io_depth = min_t(u32, ctrl->params.io_queue_depth, NVME_CAP_MQES(ctrl->cap) + 1);
 	for (qid = 1; qid <= n; qid++) {
 		ret = rnv_q_alloc(ctrl, qid, ctrl->io_depth);
 		if (ret)
@@ -370,6 +289,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	ctrl->pdev = pdev;
 	ctrl->dev = &pdev->dev;
+	rnv_params_get(&ctrl->params);
 	INIT_LIST_HEAD(&ctrl->namespaces);
 	mutex_init(&ctrl->ns_lock);
 	rnv_ctrl_init_recovery(ctrl);
@@ -386,7 +306,8 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rnv_chr_init(ctrl);
 	pci_set_drvdata(pdev, ctrl);
 	/* Room for admin plus every I/O queue we will ask for (rnv_negotiate_queues). */
-	ctrl->max_io_queues = (rnv_max_io_queues ?: num_possible_cpus()) + rnv_poll_queues;
+	ctrl->max_io_queues = (ctrl->params.max_io_queues ?: num_possible_cpus()) +
+			     ctrl->params.poll_queues;
 	ctrl->queues = kcalloc(ctrl->max_io_queues + 1, sizeof(*ctrl->queues), GFP_KERNEL);
 	ctrl->rq_started = alloc_percpu(u64);
 	ctrl->rq_ended = alloc_percpu(u64);

@@ -380,7 +380,7 @@ int rnv_ctrl_suspend(struct rnv_ctrl *ctrl)
 			 rnv_state_name(ctrl));
 		return 0;
 	}
-	rnv_ns_freeze(ctrl, rnv_io_timeout * HZ);
+	rnv_ns_freeze(ctrl, ctrl->params.io_timeout * HZ);
 	rnv_ctrl_stop(ctrl, RNV_STOP_SHUTDOWN);
 	ctrl->suspends++;
 	dev_info(ctrl->dev, "suspended\n");
@@ -406,7 +406,7 @@ int rnv_ctrl_resume(struct rnv_ctrl *ctrl)
 void rnv_ctrl_power_off(struct rnv_ctrl *ctrl)
 {
 	if (rnv_ctrl_claim(ctrl, RNV_RESETTING))
-		rnv_ns_freeze(ctrl, rnv_io_timeout * HZ);
+		rnv_ns_freeze(ctrl, ctrl->params.io_timeout * HZ);
 	rnv_ctrl_stop(ctrl, RNV_STOP_SHUTDOWN);
 }
 

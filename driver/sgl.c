@@ -23,33 +23,6 @@
  */
 static_assert(RNV_MAX_SEGS * sizeof(struct nvme_sgl_desc) <= SZ_4K);
 
-static int rnv_sgl_threshold_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, RNV_SGL_OFF);
-}
-
-static const struct kernel_param_ops rnv_sgl_threshold_ops = {
-	.set = rnv_sgl_threshold_set,
-	.get = param_get_uint,
-};
-
-/*
- * Writable at run time: it only steers requests mapped afterwards, so SGLs
- * and PRPs can be compared on one binding (t_sglbench.sh). Under QEMU 7.2
- * (TCG), 128 KiB I/O in 4 KiB segments ran no faster on SGLs than on PRPs
- * (README, Performance), so the default is upstream's: SGLs only for
- * segments of 32 KiB or more, where one descriptor replaces 8+ PRP entries.
- */
-static unsigned int rnv_sgl_threshold_bytes = SZ_32K;
-module_param_cb(sgl_threshold, &rnv_sgl_threshold_ops, &rnv_sgl_threshold_bytes, 0644);
-MODULE_PARM_DESC(sgl_threshold,
-		 "use SGLs for multi-segment I/O whose average segment is at least this many bytes; 0 = always, 4194304 = never (0..4194304, default 32768)");
-
-unsigned int rnv_sgl_threshold(void)
-{
-	return READ_ONCE(rnv_sgl_threshold_bytes);
-}
-
 /* At probe, after Identify Controller: what the controller offers. */
 void rnv_sgl_init(struct rnv_ctrl *ctrl)
 {
@@ -90,7 +63,7 @@ bool rnv_sgl_wanted(struct rnv_ctrl *ctrl, struct request *req, unsigned short n
 	 * most RNV_MAX_XFER bytes, so two or more segments average at most
 	 * half of that: RNV_SGL_OFF never matches.
 	 */
-	return blk_rq_payload_bytes(req) >= (u64)rnv_sgl_threshold() * nsegs;
+	return blk_rq_payload_bytes(req) >= (u64)rnv_params_sgl_threshold() * nsegs;
 }
 
 static void rnv_sgl_set(struct nvme_sgl_desc *d, dma_addr_t addr, u32 len, u8 type)

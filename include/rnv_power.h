@@ -125,6 +125,7 @@ unsigned int rnv_quirk_irq_types(struct rnv_ctrl *ctrl);
 void rnv_quirk_delay_rdy(struct rnv_ctrl *ctrl);
 void rnv_quirk_ns_ids(struct rnv_ctrl *ctrl, struct nvme_id_ns *id);
 extern const struct attribute_group rnv_power_attr_group;
+extern const struct kernel_param_ops rnv_quirks_param_ops;
 
 /* power.c: APST and Host Memory Buffer */
 void rnv_power_init(struct rnv_ctrl *ctrl);

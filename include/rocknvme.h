@@ -171,11 +171,28 @@ struct rnv_fault {
 	struct delayed_work release_work;	/* completes them when due */
 };
 
+/*
+ * The load-time module parameters (params.c), copied into each controller
+ * when it is allocated: the one set of values it uses for its lifetime.
+ */
+struct rnv_params {
+	unsigned int io_queue_depth;
+	unsigned int max_io_queues;
+	unsigned int poll_queues;
+	unsigned int io_timeout;		/* seconds */
+	unsigned int irq_coalesce_time;
+	unsigned int irq_coalesce_thr;
+	unsigned int ps_max_latency_us;
+	unsigned int max_host_mem_size_mb;
+	bool shadow_doorbells;
+};
+
 /* One controller: owns the BAR, queues, tag sets, pools and namespaces. */
 struct rnv_ctrl {
 	struct pci_dev *pdev;
 	struct device *dev;		/* pdev->dev, for the DMA API and logs */
 	int instance;			/* N in rocknvmeN */
+	struct rnv_params params;	/* module parameters at allocation */
 	void __iomem *bar;
 	u32 __iomem *dbs;
 	u64 cap;
@@ -249,19 +266,15 @@ struct rnv_ctrl {
 	struct cdev cdev;
 };
 
-/* pci.c: module parameters and the driver's workqueue */
+/* pci.c: the driver's workqueue */
 extern struct workqueue_struct *rnv_wq;
-extern unsigned int rnv_io_queue_depth;
-extern unsigned int rnv_max_io_queues;
-extern unsigned int rnv_io_timeout;
-extern unsigned int rnv_poll_queues;
-extern unsigned int rnv_irq_coalesce_time;
-extern unsigned int rnv_irq_coalesce_thr;
 
 /* pci.c */
 void rnv_ctrl_free(struct rnv_ctrl *ctrl);
-int rnv_param_set_range(const char *val, const struct kernel_param *kp,
-			unsigned int min, unsigned int max);
+
+/* params.c: module parameters */
+void rnv_params_get(struct rnv_params *p);
+unsigned int rnv_params_sgl_threshold(void);
 
 /* chardev.c: /dev/rocknvmeN, sysfs attributes, nvme ioctls */
 int rnv_chr_register(void);
@@ -349,7 +362,6 @@ void rnv_sgl_init(struct rnv_ctrl *ctrl);
 bool rnv_sgl_wanted(struct rnv_ctrl *ctrl, struct request *req, unsigned short nsegs);
 blk_status_t rnv_sgl_fill(struct rnv_ctrl *ctrl, struct request *req, int mapped);
 const char *rnv_sgl_support_name(struct rnv_ctrl *ctrl);
-unsigned int rnv_sgl_threshold(void);
 
 /* blk.c: tag sets, blk_mq_ops, namespaces and disks */
 int rnv_admin_set_create(struct rnv_ctrl *ctrl);
