@@ -35,9 +35,7 @@ static int rnv_ctrl_wait(struct rnv_ctrl *ctrl, u32 mask, u32 want, unsigned int
 	unsigned long timeout = jiffies + msecs_to_jiffies(ms);
 	u32 csts;
 
-	/* Test hook (debugfs stuck_ready): a controller whose RDY never drops. */
-	if (mask == NVME_CSTS_RDY && !want &&
-	    atomic_dec_if_positive(&ctrl->fault.stuck_ready) >= 0) {
+	if (mask == NVME_CSTS_RDY && !want && rnv_fault_ready_stuck(ctrl)) {
 		dev_err(ctrl->dev, "%s: RDY stays 1 (injected)\n", what);
 		return -ETIMEDOUT;
 	}

@@ -3,19 +3,11 @@
  * PCI glue and the probe checklist: BAR and DMA mask,
  * interrupt vectors (MSI-X with affinity, then MSI, then INTx), and the
  * order in which the controller is brought up and torn down. What each
- * step does lives in ctrl.c, queue.c, admin.c, prp.c and blk.c.
+ * step does lives in ctrl.c, queue.c, admin.c, map.c and blk.c.
  */
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include "rocknvme.h"
-
-static DEFINE_IDA(rnv_instance_ida);
-
-/*
- * Reset, scan and event work: WQ_MEM_RECLAIM because a reset may be what
- * stands between memory reclaim and the writeback it waits for.
- */
-struct workqueue_struct *rnv_wq;
 
 /* BAR 0, DMA mask, and the capability registers. */
 static int rnv_pci_map(struct rnv_ctrl *ctrl)
@@ -267,55 +259,25 @@ static void rnv_teardown_io(struct rnv_ctrl *ctrl)
 		rnv_q_free(ctrl, qid);
 }
 
-/* Frees what the controller's device reference owns; see rnv_chr_init. */
-void rnv_ctrl_free(struct rnv_ctrl *ctrl)
-{
-	ida_free(&rnv_instance_ida, ctrl->instance);
-	free_percpu(ctrl->rq_started);
-	free_percpu(ctrl->rq_ended);
-	kfree(ctrl->effects);
-	kfree(ctrl->queues);
-	kfree(ctrl->id);
-	kfree(ctrl);
-}
-
 static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct rnv_ctrl *ctrl;
 	int ret;
 
-	ctrl = kzalloc_node(sizeof(*ctrl), GFP_KERNEL, dev_to_node(&pdev->dev));
-	if (!ctrl)
-		return -ENOMEM;
-	ctrl->pdev = pdev;
-	ctrl->dev = &pdev->dev;
-	rnv_params_get(&ctrl->params);
-	INIT_LIST_HEAD(&ctrl->namespaces);
-	mutex_init(&ctrl->ns_lock);
+	/* The instance first: every name made below includes it. */
+	ctrl = rnv_ctrl_alloc(pdev);
+	if (IS_ERR(ctrl)) {
+		dev_err(&pdev->dev, "probe failed: %ld\n", PTR_ERR(ctrl));
+		return PTR_ERR(ctrl);
+	}
 	rnv_ctrl_init_recovery(ctrl);
 	rnv_events_init(ctrl);
 	rnv_fault_init(ctrl);
 	rnv_power_init(ctrl);
-	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
-	if (ret < 0) {
-		kfree(ctrl);
-		return ret;
-	}
-	ctrl->instance = ret;
 	/* From here on the last put_device() frees ctrl (rnv_ctrl_free). */
 	rnv_chr_init(ctrl);
 	pci_set_drvdata(pdev, ctrl);
-	/* Room for admin plus every I/O queue we will ask for (rnv_negotiate_queues). */
-	ctrl->max_io_queues = (ctrl->params.max_io_queues ?: num_possible_cpus()) +
-			     ctrl->params.poll_queues;
-	ctrl->queues = kcalloc(ctrl->max_io_queues + 1, sizeof(*ctrl->queues), GFP_KERNEL);
-	ctrl->rq_started = alloc_percpu(u64);
-	ctrl->rq_ended = alloc_percpu(u64);
 	ctrl->shutdown_ms = RNV_SHUTDOWN_MIN_MS;
-	ret = -ENOMEM;
-	if (!ctrl->queues || !ctrl->rq_started || !ctrl->rq_ended)
-		goto put_ctrl;
-
 	rnv_quirks_init(ctrl);
 	ret = rnv_pci_map(ctrl);
 	if (ret)
@@ -343,7 +305,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_admin_set_create(ctrl);
 	if (ret)
 		goto not_live;
-	ret = rnv_prp_pools_create(ctrl);
+	ret = rnv_map_pools_create(ctrl);
 	if (ret)
 		goto destroy_admin_set;
 	ret = rnv_identify_ctrl(ctrl);
@@ -390,7 +352,7 @@ destroy_io_set:
 teardown_io:
 	rnv_teardown_io(ctrl);
 destroy_pools:
-	rnv_prp_pools_destroy(ctrl);
+	rnv_map_pools_destroy(ctrl);
 destroy_admin_set:
 	rnv_admin_set_destroy(ctrl);
 not_live:
@@ -446,7 +408,7 @@ static void rnv_remove(struct pci_dev *pdev)
 	rnv_chr_wait_ioctls(ctrl);
 	rnv_io_set_destroy(ctrl);
 	rnv_teardown_io(ctrl);
-	rnv_prp_pools_destroy(ctrl);
+	rnv_map_pools_destroy(ctrl);
 	rnv_admin_set_destroy(ctrl);
 	rnv_hmb_free(ctrl);
 	rnv_dbbuf_free(ctrl);
@@ -557,12 +519,12 @@ static int __init rnv_init(void)
 {
 	int ret;
 
-	rnv_wq = alloc_workqueue(RNV_NAME, WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!rnv_wq)
-		return -ENOMEM;
+	ret = rnv_ctrl_life_init();
+	if (ret)
+		return ret;
 	ret = rnv_chr_register();
 	if (ret)
-		goto destroy_wq;
+		goto life_exit;
 	rnv_debugfs_register();
 	ret = pci_register_driver(&rnv_driver);
 	if (ret)
@@ -572,8 +534,8 @@ static int __init rnv_init(void)
 unregister:
 	rnv_debugfs_unregister();
 	rnv_chr_unregister();
-destroy_wq:
-	destroy_workqueue(rnv_wq);
+life_exit:
+	rnv_ctrl_life_exit();
 	return ret;
 }
 
@@ -582,8 +544,7 @@ static void __exit rnv_exit(void)
 	pci_unregister_driver(&rnv_driver);
 	rnv_debugfs_unregister();
 	rnv_chr_unregister();
-	destroy_workqueue(rnv_wq);
-	ida_destroy(&rnv_instance_ida);
+	rnv_ctrl_life_exit();
 }
 
 module_init(rnv_init);

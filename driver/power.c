@@ -239,8 +239,8 @@ static void rnv_hmb_config(struct rnv_ctrl *ctrl)
 	u32 bits = NVME_HOST_MEM_ENABLE;
 	int ret;
 
-	if (pwr->hmb_fake_kib) {
-		pref = (u64)pwr->hmb_fake_kib << 10;
+	if (rnv_fault_hmb_kib(ctrl)) {
+		pref = (u64)rnv_fault_hmb_kib(ctrl) << 10;
 		min = pref;
 	}
 	mutex_lock(&pwr->hmb_lock);
@@ -346,7 +346,6 @@ void rnv_power_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir)
 {
 	debugfs_create_file("apst", 0400, dir, ctrl, &rnv_apst_fops);
 	/* Test knob: pretend HMPRE = HMMIN = N KiB from the next enable (reset) on. */
-	debugfs_create_u32("hmb_fake_kib", 0600, dir, &ctrl->pwr.hmb_fake_kib);
 	debugfs_create_u32("hmb_refused", 0400, dir, &ctrl->pwr.hmb_refused);
 }
 

@@ -114,7 +114,6 @@ struct rnv_power {
 	dma_addr_t hmb_descs_dma;
 	u32 hmb_descs_max;		/* entries hmb_descs has room for */
 	bool hmb_on;			/* EHM=1 accepted since the last enable */
-	u32 hmb_fake_kib;		/* test knob (debugfs): pretend HMPRE/HMMIN */
 	unsigned int hmb_refused;	/* Set Features refused, for the tests */
 };
 
