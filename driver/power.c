@@ -236,11 +236,11 @@ static void rnv_hmb_config(struct rnv_ctrl *ctrl)
 	u64 max = (u64)ctrl->params.max_host_mem_size_mb << 20;
 	u64 pref = (u64)le32_to_cpu(id->hmpre) << 12;
 	u64 min = (u64)le32_to_cpu(id->hmmin) << 12;
-	u32 bits = NVME_HOST_MEM_ENABLE;
+	u32 bits = NVME_HOST_MEM_ENABLE, fake_kib = rnv_fault_hmb_kib(ctrl);
 	int ret;
 
-	if (rnv_fault_hmb_kib(ctrl)) {
-		pref = (u64)rnv_fault_hmb_kib(ctrl) << 10;
+	if (fake_kib) {
+		pref = (u64)fake_kib << 10;
 		min = pref;
 	}
 	mutex_lock(&pwr->hmb_lock);
