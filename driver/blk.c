@@ -3,8 +3,8 @@
  * The block layer side: the admin and I/O tag sets, blk_mq_ops (queue_rq,
  * commit_rqs, complete, timeout, map_queues), building read/write/flush
  * commands, and one disk per active namespace named rocknvme<N>n<M>.
- * The I/O path reads in order: rnv_queue_rq -> rnv_prp_map -> rnv_q_submit,
- * then rnv_irq -> rnv_q_reap -> rnv_complete_rq -> rnv_prp_unmap.
+ * The I/O path reads in order: rnv_queue_rq -> rnv_map_data -> rnv_q_submit,
+ * then rnv_irq -> rnv_q_reap -> rnv_complete_rq -> rnv_unmap_data.
  */
 #include "rocknvme.h"
 
@@ -49,7 +49,7 @@ static blk_status_t rnv_setup_fs_cmd(struct rnv_ns *ns, struct request *req,
 		c->common.opcode = nvme_cmd_flush;
 		break;
 	case REQ_OP_DISCARD:
-		/* The range goes by DMA: rnv_prp_map_dsm maps it. */
+		/* The range goes by DMA: rnv_map_dsm maps it. */
 		c->dsm.opcode = nvme_cmd_dsm;
 		c->dsm.nr = 0;		/* one range, zero-based */
 		c->dsm.attributes = cpu_to_le32(NVME_DSMGMT_AD);
@@ -121,11 +121,10 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* Each dispatch is a new command: a timeout aborts it before a reset. */
 	cmd->aborted = false;
 	cmd->status = -EIO;
-	cmd->held = false;
 	cmd->in_batch = false;
 	cmd->sg_alloced = 0;
 	cmd->bvec_len = 0;
-	cmd->prp_pages = 0;
+	cmd->nr_list_blocks = 0;
 	/* Passthrough requests arrive with their command already in cmd->sqe. */
 	if (!blk_rq_is_passthrough(req)) {
 		cmd->from_user = false;
@@ -137,9 +136,9 @@ static blk_status_t rnv_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->sqe.common.command_id = req->tag | cmd->genctr << RNV_CID_TAG_BITS;
 	cmd->dsm_dma = 0;
 	if (req_op(req) == REQ_OP_DISCARD)
-		ret = rnv_prp_map_dsm(ctrl, req);
+		ret = rnv_map_dsm(ctrl, req);
 	else if (rnv_rq_has_data(req))
-		ret = rnv_prp_map(ctrl, req);
+		ret = rnv_map_data(ctrl, req);
 	else
 		ret = BLK_STS_OK;
 	if (ret)
@@ -175,7 +174,7 @@ static void rnv_complete_rq(struct request *req)
 	struct rnv_ctrl *ctrl = cmd->q->ctrl;
 
 	this_cpu_inc(*ctrl->rq_ended);
-	rnv_prp_unmap(ctrl, req);
+	rnv_unmap_data(ctrl, req);
 	if (unlikely(cmd->status) && rnv_should_retry(req, cmd->status)) {
 		cmd->retries++;
 		/* A quiesced queue (reset) keeps it until the reset lets I/O flow. */
@@ -187,20 +186,6 @@ static void rnv_complete_rq(struct request *req)
 				    req_op(req), blk_rq_pos(req),
 				    rnv_status_str(cmd->status), cmd->status);
 	blk_mq_end_request(req, rnv_status_to_blk(cmd->status));
-}
-
-/* Successful I/O reaped into a batch: unmap each, then end them together. */
-void rnv_complete_batch(struct io_comp_batch *iob)
-{
-	struct request *req;
-
-	rq_list_for_each(&iob->req_list, req) {
-		struct rnv_ctrl *ctrl = rnv_cmd(req)->q->ctrl;
-
-		this_cpu_inc(*ctrl->rq_ended);
-		rnv_prp_unmap(ctrl, req);
-	}
-	blk_mq_end_request_batch(iob);
 }
 
 static int rnv_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int idx)
@@ -309,7 +294,7 @@ int rnv_io_set_create(struct rnv_ctrl *ctrl)
 	set->nr_hw_queues = ctrl->nr_io_queues;
 	set->nr_maps = ctrl->nr_poll_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = ctrl->io_depth - 1;
-	set->timeout = rnv_io_timeout * HZ;
+	set->timeout = ctrl->params.io_timeout * HZ;
 	set->numa_node = dev_to_node(ctrl->dev);
 	set->cmd_size = sizeof(struct rnv_cmd);
 	set->driver_data = ctrl;
@@ -328,25 +313,11 @@ void rnv_io_set_destroy(struct rnv_ctrl *ctrl)
 	ctrl->io_set_ready = false;
 }
 
-/*
- * DMA limits every queue of this controller shares (namespaces and admin):
- * what one command's PRPs can describe.
- */
-void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct queue_limits *lim)
-{
-	lim->max_hw_sectors = ctrl->max_xfer >> SECTOR_SHIFT;
-	lim->max_segments = min_t(u32, RNV_MAX_SEGS, ctrl->max_xfer / ctrl->page_size + 1);
-	/* PRPs cannot describe a gap inside a page: let blk-mq split there. */
-	lim->virt_boundary_mask = ctrl->page_size - 1;
-	/* PRP entries need dword alignment only (NVMe 2.0 §4.1.1). */
-	lim->dma_alignment = 3;
-}
-
 /* The admin queue gets its DMA limits once Identify has given MDTS. */
 int rnv_admin_set_limits(struct rnv_ctrl *ctrl)
 {
 	struct queue_limits lim = queue_limits_start_update(ctrl->admin_q);
 
-	rnv_queue_set_dma_limits(ctrl, &lim);
+	rnv_map_queue_limits(ctrl, &lim);
 	return queue_limits_commit_update(ctrl->admin_q, &lim);
 }

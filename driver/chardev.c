@@ -9,8 +9,6 @@
 #include <linux/nvme_ioctl.h>
 #include "rocknvme.h"
 
-#define RNV_MINORS	256
-
 static dev_t rnv_chr_devt;
 static struct class *rnv_class;
 
@@ -301,13 +299,25 @@ static long rnv_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	return rnv_ioctl(file->private_data, NULL, cmd, (void __user *)arg);
 }
 
-int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
-		 unsigned long arg)
+static int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
+			unsigned long arg)
 {
 	struct rnv_ns *ns = bdev->bd_disk->private_data;
 
 	return rnv_ioctl(ns->ctrl, ns, cmd, (void __user *)arg);
 }
+
+/*
+ * The disks' operations. Their ioctls are the node's, and may rescan or
+ * reset, so the table lives up here; ns.c, a layer below, makes the disks
+ * and takes the table from ctrl->disk_fops instead of naming this file.
+ */
+static const struct block_device_operations rnv_disk_fops = {
+	.owner		= THIS_MODULE,
+	.ioctl		= rnv_ns_ioctl,
+	.compat_ioctl	= blkdev_compat_ptr_ioctl,
+	.free_disk	= rnv_ns_free_disk,
+};
 
 static int rnv_chr_open(struct inode *inode, struct file *file)
 {
@@ -407,8 +417,8 @@ static ssize_t sgl_show(struct device *dev, struct device_attribute *attr, char 
 {
 	struct rnv_ctrl *ctrl = to_rnv_ctrl(dev);
 
-	return sysfs_emit(buf, "%s %u %lu\n", rnv_sgl_support_name(ctrl), rnv_sgl_threshold(),
-			  atomic_long_read(&ctrl->sgl_requests));
+	return sysfs_emit(buf, "%s %u %lu\n", rnv_sgl_support_name(ctrl),
+			  rnv_params_sgl_threshold(), atomic_long_read(&ctrl->sgl_requests));
 }
 static DEVICE_ATTR_RO(sgl);
 
@@ -458,6 +468,7 @@ void rnv_chr_init(struct rnv_ctrl *ctrl)
 	d->groups = rnv_ctrl_groups;
 	d->release = rnv_ctrl_release;
 	d->devt = MKDEV(MAJOR(rnv_chr_devt), ctrl->instance);
+	ctrl->disk_fops = &rnv_disk_fops;
 	init_rwsem(&ctrl->ioctl_rwsem);
 	mutex_init(&ctrl->effects_lock);
 }
@@ -466,8 +477,6 @@ int rnv_chr_add(struct rnv_ctrl *ctrl)
 {
 	int ret;
 
-	if (ctrl->instance >= RNV_MINORS)
-		return -ENOSPC;
 	ret = dev_set_name(&ctrl->cdev_device, RNV_NAME "%d", ctrl->instance);
 	if (ret)
 		return ret;

@@ -35,9 +35,7 @@ static int rnv_ctrl_wait(struct rnv_ctrl *ctrl, u32 mask, u32 want, unsigned int
 	unsigned long timeout = jiffies + msecs_to_jiffies(ms);
 	u32 csts;
 
-	/* Test hook (debugfs stuck_ready): a controller whose RDY never drops. */
-	if (mask == NVME_CSTS_RDY && !want &&
-	    atomic_dec_if_positive(&ctrl->fault.stuck_ready) >= 0) {
+	if (mask == NVME_CSTS_RDY && !want && rnv_fault_ready_stuck(ctrl)) {
 		dev_err(ctrl->dev, "%s: RDY stays 1 (injected)\n", what);
 		return -ETIMEDOUT;
 	}
@@ -159,7 +157,8 @@ int rnv_negotiate_queues(struct rnv_ctrl *ctrl)
  */
 void rnv_ctrl_set_optional_features(struct rnv_ctrl *ctrl)
 {
-	u32 coalesce = rnv_irq_coalesce_thr | rnv_irq_coalesce_time << 8;
+	u32 coalesce = ctrl->params.irq_coalesce_thr |
+		       ctrl->params.irq_coalesce_time << 8;
 	int ret;
 
 	rnv_dbbuf_config(ctrl);

@@ -15,11 +15,6 @@
 #include <linux/module.h>
 #include "rocknvme.h"
 
-static bool rnv_shadow_doorbells = true;
-module_param_named(shadow_doorbells, rnv_shadow_doorbells, bool, 0444);
-MODULE_PARM_DESC(shadow_doorbells,
-		 "use the controller's shadow doorbell buffer when it offers one (default Y)");
-
 static size_t rnv_dbbuf_size(struct rnv_ctrl *ctrl)
 {
 	return (ctrl->max_io_queues + 1) * 2 * ctrl->db_stride * sizeof(u32);
@@ -34,7 +29,7 @@ void rnv_dbbuf_alloc(struct rnv_ctrl *ctrl)
 {
 	size_t size = rnv_dbbuf_size(ctrl);
 
-	if (!rnv_shadow_doorbells ||
+	if (!ctrl->params.shadow_doorbells ||
 	    !(le16_to_cpu(ctrl->id->oacs) & NVME_CTRL_OACS_DBBUF_SUPP))
 		return;
 	/* dma_alloc_coherent gives whole pages: page aligned, as the spec asks. */

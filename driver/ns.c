@@ -8,7 +8,7 @@
 #include "rocknvme.h"
 
 /* The disk's last reference: only now may the namespace (and ctrl ref) go. */
-static void rnv_ns_free_disk(struct gendisk *disk)
+void rnv_ns_free_disk(struct gendisk *disk)
 {
 	struct rnv_ns *ns = disk->private_data;
 
@@ -16,20 +16,13 @@ static void rnv_ns_free_disk(struct gendisk *disk)
 	kfree(ns);
 }
 
-static const struct block_device_operations rnv_bdev_ops = {
-	.owner		= THIS_MODULE,
-	.ioctl		= rnv_ns_ioctl,
-	.compat_ioctl	= blkdev_compat_ptr_ioctl,
-	.free_disk	= rnv_ns_free_disk,
-};
-
 /* Disk limits: the DMA ones plus what the LBA format says. */
 static void rnv_ns_set_limits(struct rnv_ns *ns, struct queue_limits *lim)
 {
 	struct rnv_ctrl *ctrl = ns->ctrl;
 	u32 lbs = 1u << ns->lba_shift;
 
-	rnv_queue_set_dma_limits(ctrl, lim);
+	rnv_map_queue_limits(ctrl, lim);
 	lim->logical_block_size = lbs;
 	lim->physical_block_size = lbs;
 	lim->io_min = lbs;
@@ -90,7 +83,7 @@ static int rnv_ns_add(struct rnv_ctrl *ctrl, u32 nsid, struct nvme_id_ns *id)
 		goto free_ns;
 	}
 	ns->disk = disk;
-	disk->fops = &rnv_bdev_ops;
+	disk->fops = ctrl->disk_fops;
 	disk->private_data = ns;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "rocknvme%dn%u", ctrl->instance, nsid);
 	/* A volatile write cache takes flushes; FUA is part of the NVM set. */
@@ -470,8 +463,7 @@ void rnv_aer_complete(struct rnv_ctrl *ctrl, struct nvme_completion *cqe)
 	u8 type = result & 7, info = (result >> 8) & 0xff;
 
 	atomic_set(&ctrl->aer_outstanding, 0);
-	/* Test hook (debugfs fail_events): the request fails instead. */
-	if (unlikely(atomic_dec_if_positive(&ctrl->fault.fail_event) >= 0))
+	if (rnv_fault_event_fails(ctrl))
 		status = NVME_SC_INTERNAL;
 	/* Remove and kill leave LIVE before they flush this work. */
 	if (READ_ONCE(ctrl->state) != RNV_LIVE)
@@ -511,8 +503,11 @@ void rnv_events_arm(struct rnv_ctrl *ctrl)
 	rnv_aer_submit(ctrl);
 }
 
+/* At probe, before anything may look for a namespace. */
 void rnv_events_init(struct rnv_ctrl *ctrl)
 {
+	INIT_LIST_HEAD(&ctrl->namespaces);
+	mutex_init(&ctrl->ns_lock);
 	mutex_init(&ctrl->scan_lock);
 	INIT_WORK(&ctrl->scan_work, rnv_scan_work);
 	INIT_WORK(&ctrl->aer_work, rnv_aer_work);

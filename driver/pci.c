@@ -1,102 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PCI glue and the probe checklist: module parameters, BAR and DMA mask,
+ * PCI glue and the probe checklist: BAR and DMA mask,
  * interrupt vectors (MSI-X with affinity, then MSI, then INTx), and the
  * order in which the controller is brought up and torn down. What each
- * step does lives in ctrl.c, queue.c, admin.c, prp.c and blk.c.
+ * step does lives in ctrl.c, queue.c, admin.c, map.c and blk.c.
  */
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include "rocknvme.h"
-
-int rnv_param_set_range(const char *val, const struct kernel_param *kp,
-			unsigned int min, unsigned int max)
-{
-	unsigned int n;
-	int ret;
-
-	ret = kstrtouint(val, 0, &n);
-	if (ret || n < min || n > max) {
-		pr_err(RNV_NAME ": %s=%s refused: must be %u..%u\n", kp->name, val, min, max);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = n;
-	return 0;
-}
-
-static int rnv_depth_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 2, 4096);
-}
-
-static int rnv_queues_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, 1024);
-}
-
-static const struct kernel_param_ops rnv_depth_ops = {
-	.set = rnv_depth_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops rnv_queues_ops = {
-	.set = rnv_queues_set,
-	.get = param_get_uint,
-};
-
-unsigned int rnv_io_queue_depth = 1024;
-module_param_cb(io_queue_depth, &rnv_depth_ops, &rnv_io_queue_depth, 0444);
-MODULE_PARM_DESC(io_queue_depth, "I/O queue entries, 2..4096 (capped by CAP.MQES)");
-
-unsigned int rnv_max_io_queues;
-module_param_cb(max_io_queues, &rnv_queues_ops, &rnv_max_io_queues, 0444);
-MODULE_PARM_DESC(max_io_queues, "I/O queue pairs, 0 = one per CPU (0..1024)");
-
-static int rnv_timeout_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 1, 255);
-}
-
-static const struct kernel_param_ops rnv_timeout_ops = {
-	.set = rnv_timeout_set,
-	.get = param_get_uint,
-};
-
-unsigned int rnv_poll_queues;
-module_param_cb(poll_queues, &rnv_queues_ops, &rnv_poll_queues, 0444);
-MODULE_PARM_DESC(poll_queues, "extra I/O queues without interrupts, for polled I/O (0..1024)");
-
-unsigned int rnv_io_timeout = 30;
-module_param_cb(io_timeout, &rnv_timeout_ops, &rnv_io_timeout, 0444);
-MODULE_PARM_DESC(io_timeout, "seconds before an I/O command is aborted, then reset (1..255)");
-
-static int rnv_byte_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, 255);
-}
-
-static const struct kernel_param_ops rnv_byte_ops = {
-	.set = rnv_byte_set,
-	.get = param_get_uint,
-};
-
-unsigned int rnv_irq_coalesce_time;
-module_param_cb(irq_coalesce_time, &rnv_byte_ops, &rnv_irq_coalesce_time, 0444);
-MODULE_PARM_DESC(irq_coalesce_time,
-		 "interrupt coalescing time in 100 us units, 0..255 (0 with thr 0 = off)");
-
-unsigned int rnv_irq_coalesce_thr;
-module_param_cb(irq_coalesce_thr, &rnv_byte_ops, &rnv_irq_coalesce_thr, 0444);
-MODULE_PARM_DESC(irq_coalesce_thr,
-		 "interrupt coalescing threshold: completions per interrupt less one, 0..255");
-
-static DEFINE_IDA(rnv_instance_ida);
-
-/*
- * Reset, scan and event work: WQ_MEM_RECLAIM because a reset may be what
- * stands between memory reclaim and the writeback it waits for.
- */
-struct workqueue_struct *rnv_wq;
 
 /* BAR 0, DMA mask, and the capability registers. */
 static int rnv_pci_map(struct rnv_ctrl *ctrl)
@@ -311,7 +222,7 @@ static int rnv_setup_io(struct rnv_ctrl *ctrl)
 	if (n < 0)
 		return n;
 	/* Poll queues come out of the grant, but one interrupt queue stays. */
-	poll_n = min_t(int, rnv_poll_queues, n - 1);
+	poll_n = min_t(int, ctrl->params.poll_queues, n - 1);
 	irq_n = rnv_io_irq_setup(ctrl, n - poll_n);
 	if (irq_n < 0)
 		return irq_n;
@@ -319,7 +230,7 @@ static int rnv_setup_io(struct rnv_ctrl *ctrl)
 	ctrl->nr_poll_queues = poll_n;
 	n = irq_n + poll_n;
 	ctrl->nr_io_queues = n;
-	ctrl->io_depth = min_t(u32, rnv_io_queue_depth, NVME_CAP_MQES(ctrl->cap) + 1);
+	ctrl->io_depth = min_t(u32, ctrl->params.io_queue_depth, NVME_CAP_MQES(ctrl->cap) + 1);
 	for (qid = 1; qid <= n; qid++) {
 		ret = rnv_q_alloc(ctrl, qid, ctrl->io_depth);
 		if (ret)
@@ -348,53 +259,25 @@ static void rnv_teardown_io(struct rnv_ctrl *ctrl)
 		rnv_q_free(ctrl, qid);
 }
 
-/* Frees what the controller's device reference owns; see rnv_chr_init. */
-void rnv_ctrl_free(struct rnv_ctrl *ctrl)
-{
-	ida_free(&rnv_instance_ida, ctrl->instance);
-	free_percpu(ctrl->rq_started);
-	free_percpu(ctrl->rq_ended);
-	kfree(ctrl->effects);
-	kfree(ctrl->queues);
-	kfree(ctrl->id);
-	kfree(ctrl);
-}
-
 static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct rnv_ctrl *ctrl;
 	int ret;
 
-	ctrl = kzalloc_node(sizeof(*ctrl), GFP_KERNEL, dev_to_node(&pdev->dev));
-	if (!ctrl)
-		return -ENOMEM;
-	ctrl->pdev = pdev;
-	ctrl->dev = &pdev->dev;
-	INIT_LIST_HEAD(&ctrl->namespaces);
-	mutex_init(&ctrl->ns_lock);
+	/* The instance first: every name made below includes it. */
+	ctrl = rnv_ctrl_alloc(pdev);
+	if (IS_ERR(ctrl)) {
+		dev_err(&pdev->dev, "probe failed: %ld\n", PTR_ERR(ctrl));
+		return PTR_ERR(ctrl);
+	}
 	rnv_ctrl_init_recovery(ctrl);
 	rnv_events_init(ctrl);
 	rnv_fault_init(ctrl);
 	rnv_power_init(ctrl);
-	ret = ida_alloc(&rnv_instance_ida, GFP_KERNEL);
-	if (ret < 0) {
-		kfree(ctrl);
-		return ret;
-	}
-	ctrl->instance = ret;
 	/* From here on the last put_device() frees ctrl (rnv_ctrl_free). */
 	rnv_chr_init(ctrl);
 	pci_set_drvdata(pdev, ctrl);
-	/* Room for admin plus every I/O queue we will ask for (rnv_negotiate_queues). */
-	ctrl->max_io_queues = (rnv_max_io_queues ?: num_possible_cpus()) + rnv_poll_queues;
-	ctrl->queues = kcalloc(ctrl->max_io_queues + 1, sizeof(*ctrl->queues), GFP_KERNEL);
-	ctrl->rq_started = alloc_percpu(u64);
-	ctrl->rq_ended = alloc_percpu(u64);
 	ctrl->shutdown_ms = RNV_SHUTDOWN_MIN_MS;
-	ret = -ENOMEM;
-	if (!ctrl->queues || !ctrl->rq_started || !ctrl->rq_ended)
-		goto put_ctrl;
-
 	rnv_quirks_init(ctrl);
 	ret = rnv_pci_map(ctrl);
 	if (ret)
@@ -422,7 +305,7 @@ static int rnv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rnv_admin_set_create(ctrl);
 	if (ret)
 		goto not_live;
-	ret = rnv_prp_pools_create(ctrl);
+	ret = rnv_map_pools_create(ctrl);
 	if (ret)
 		goto destroy_admin_set;
 	ret = rnv_identify_ctrl(ctrl);
@@ -469,7 +352,7 @@ destroy_io_set:
 teardown_io:
 	rnv_teardown_io(ctrl);
 destroy_pools:
-	rnv_prp_pools_destroy(ctrl);
+	rnv_map_pools_destroy(ctrl);
 destroy_admin_set:
 	rnv_admin_set_destroy(ctrl);
 not_live:
@@ -525,7 +408,7 @@ static void rnv_remove(struct pci_dev *pdev)
 	rnv_chr_wait_ioctls(ctrl);
 	rnv_io_set_destroy(ctrl);
 	rnv_teardown_io(ctrl);
-	rnv_prp_pools_destroy(ctrl);
+	rnv_map_pools_destroy(ctrl);
 	rnv_admin_set_destroy(ctrl);
 	rnv_hmb_free(ctrl);
 	rnv_dbbuf_free(ctrl);
@@ -636,12 +519,12 @@ static int __init rnv_init(void)
 {
 	int ret;
 
-	rnv_wq = alloc_workqueue(RNV_NAME, WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!rnv_wq)
-		return -ENOMEM;
+	ret = rnv_ctrl_life_init();
+	if (ret)
+		return ret;
 	ret = rnv_chr_register();
 	if (ret)
-		goto destroy_wq;
+		goto life_exit;
 	rnv_debugfs_register();
 	ret = pci_register_driver(&rnv_driver);
 	if (ret)
@@ -651,8 +534,8 @@ static int __init rnv_init(void)
 unregister:
 	rnv_debugfs_unregister();
 	rnv_chr_unregister();
-destroy_wq:
-	destroy_workqueue(rnv_wq);
+life_exit:
+	rnv_ctrl_life_exit();
 	return ret;
 }
 
@@ -661,8 +544,7 @@ static void __exit rnv_exit(void)
 	pci_unregister_driver(&rnv_driver);
 	rnv_debugfs_unregister();
 	rnv_chr_unregister();
-	destroy_workqueue(rnv_wq);
-	ida_destroy(&rnv_instance_ida);
+	rnv_ctrl_life_exit();
 }
 
 module_init(rnv_init);

@@ -20,36 +20,6 @@
 #include <linux/seq_file.h>
 #include "rocknvme.h"
 
-static int rnv_latency_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, UINT_MAX);
-}
-
-static const struct kernel_param_ops rnv_latency_ops = {
-	.set = rnv_latency_set,
-	.get = param_get_uint,
-};
-
-static unsigned int rnv_ps_max_latency_us = 100000;
-module_param_cb(ps_max_latency_us, &rnv_latency_ops, &rnv_ps_max_latency_us, 0444);
-MODULE_PARM_DESC(ps_max_latency_us,
-		 "APST: highest exit latency of a power state to enter when idle, us (0 = APST off; default 100000)");
-
-static int rnv_hmb_mb_set(const char *val, const struct kernel_param *kp)
-{
-	return rnv_param_set_range(val, kp, 0, 4096);
-}
-
-static const struct kernel_param_ops rnv_hmb_mb_ops = {
-	.set = rnv_hmb_mb_set,
-	.get = param_get_uint,
-};
-
-static unsigned int rnv_max_host_mem_size_mb = 128;
-module_param_cb(max_host_mem_size_mb, &rnv_hmb_mb_ops, &rnv_max_host_mem_size_mb, 0444);
-MODULE_PARM_DESC(max_host_mem_size_mb,
-		 "Host Memory Buffer: most host memory lent to one controller, MiB (0 = none; 0..4096, default 128)");
-
 /* HMB descriptor list limit when HMMAXD says nothing: one page of them. */
 #define RNV_HMB_MAX_DESCS	(PAGE_SIZE / sizeof(struct nvme_host_mem_buf_desc))
 /* The largest chunk tried: what the page allocator hands out in one piece. */
@@ -105,9 +75,9 @@ static void rnv_apst_config(struct rnv_ctrl *ctrl)
 		ps[i].exlat_us = le32_to_cpu(psd->exit_lat);
 		ps[i].non_op = psd->flags & NVME_PS_FLAGS_NON_OP_STATE;
 	}
-	on = rnv_ps_max_latency_us && !(pwr->quirks & RNV_QUIRK_NO_APST);
+	on = ctrl->params.ps_max_latency_us && !(pwr->quirks & RNV_QUIRK_NO_APST);
 	if (on)
-		pwr->apst_max_ps = rnv_apst_build(ps, npss, rnv_ps_max_latency_us,
+		pwr->apst_max_ps = rnv_apst_build(ps, npss, ctrl->params.ps_max_latency_us,
 						  pwr->quirks & RNV_QUIRK_NO_DEEPEST_PS, entries);
 	else
 		pwr->apst_max_ps = -1;
@@ -128,7 +98,7 @@ static void rnv_apst_config(struct rnv_ctrl *ctrl)
 		dev_info(ctrl->dev, "APST %s%s, deepest idle state %d, max latency %u us\n",
 			 on ? "on" : "off",
 			 pwr->quirks & RNV_QUIRK_NO_APST ? " (quirk NO_APST)" : "",
-			 pwr->apst_max_ps, rnv_ps_max_latency_us);
+			 pwr->apst_max_ps, ctrl->params.ps_max_latency_us);
 	pwr->apst_status = ret;
 	pwr->apst_on = on && !ret;
 }
@@ -263,14 +233,14 @@ static void rnv_hmb_config(struct rnv_ctrl *ctrl)
 {
 	struct rnv_power *pwr = &ctrl->pwr;
 	const struct nvme_id_ctrl *id = ctrl->id;
-	u64 max = (u64)rnv_max_host_mem_size_mb << 20;
+	u64 max = (u64)ctrl->params.max_host_mem_size_mb << 20;
 	u64 pref = (u64)le32_to_cpu(id->hmpre) << 12;
 	u64 min = (u64)le32_to_cpu(id->hmmin) << 12;
-	u32 bits = NVME_HOST_MEM_ENABLE;
+	u32 bits = NVME_HOST_MEM_ENABLE, fake_kib = rnv_fault_hmb_kib(ctrl);
 	int ret;
 
-	if (pwr->hmb_fake_kib) {
-		pref = (u64)pwr->hmb_fake_kib << 10;
+	if (fake_kib) {
+		pref = (u64)fake_kib << 10;
 		min = pref;
 	}
 	mutex_lock(&pwr->hmb_lock);
@@ -280,7 +250,7 @@ static void rnv_hmb_config(struct rnv_ctrl *ctrl)
 		goto unlock;
 	if (min > max) {
 		dev_info(ctrl->dev, "host memory buffer: minimum %llu KiB over max_host_mem_size_mb=%u, not used\n",
-			 min >> 10, rnv_max_host_mem_size_mb);
+			 min >> 10, ctrl->params.max_host_mem_size_mb);
 		rnv_hmb_free(ctrl);
 		goto unlock;
 	}
@@ -360,7 +330,7 @@ static int rnv_apst_show(struct seq_file *m, void *unused)
 		return 0;
 	}
 	seq_printf(m, "%s: ps_max_latency_us %u, quirks %#x, deepest idle state %d, status %d\n",
-		   pwr->apst_on ? "on" : "off", rnv_ps_max_latency_us, pwr->quirks,
+		   pwr->apst_on ? "on" : "off", ctrl->params.ps_max_latency_us, pwr->quirks,
 		   pwr->apst_max_ps, pwr->apst_status);
 	for (i = 0; i <= ctrl->id->npss && i < RNV_APST_ENTRIES; i++) {
 		u64 e = le64_to_cpu(pwr->apst_table[i]);
@@ -376,7 +346,6 @@ void rnv_power_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir)
 {
 	debugfs_create_file("apst", 0400, dir, ctrl, &rnv_apst_fops);
 	/* Test knob: pretend HMPRE = HMMIN = N KiB from the next enable (reset) on. */
-	debugfs_create_u32("hmb_fake_kib", 0600, dir, &ctrl->pwr.hmb_fake_kib);
 	debugfs_create_u32("hmb_refused", 0400, dir, &ctrl->pwr.hmb_refused);
 }
 

@@ -150,6 +150,23 @@ static bool rnv_cqe_pending(struct rnv_queue *q)
 	return (le16_to_cpu(READ_ONCE(cqe->status)) & 1) == q->cq_phase;
 }
 
+/*
+ * Successful I/O reaped into a batch: unmap each, then end them together,
+ * as blk.c's rnv_complete_rq does one by one.
+ */
+static void rnv_q_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *req;
+
+	rq_list_for_each(&iob->req_list, req) {
+		struct rnv_ctrl *ctrl = rnv_cmd(req)->q->ctrl;
+
+		this_cpu_inc(*ctrl->rq_ended);
+		rnv_unmap_data(ctrl, req);
+	}
+	blk_mq_end_request_batch(iob);
+}
+
 static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe,
 			   struct io_comp_batch *iob)
 {
@@ -179,10 +196,10 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe,
 		return;
 	/*
 	 * A successful request joins the caller's batch, ended all at once
-	 * after the CQ lock is dropped (rnv_complete_batch); errors go one by
+	 * after the CQ lock is dropped (rnv_q_complete_batch); errors go one by
 	 * one through rnv_complete_rq, which decides about retries.
 	 */
-	if (!cmd->status && blk_mq_add_to_batch(req, iob, 0, rnv_complete_batch)) {
+	if (!cmd->status && blk_mq_add_to_batch(req, iob, 0, rnv_q_complete_batch)) {
 		/*
 		 * Still in flight to blk-mq until the batch ends: the flag,
 		 * set under cq_lock, tells a reset's cancel (which takes

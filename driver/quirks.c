@@ -175,14 +175,10 @@ static int rnv_quirks_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%s\n", rnv_quirks_str);
 }
 
-static const struct kernel_param_ops rnv_quirks_ops = {
+const struct kernel_param_ops rnv_quirks_param_ops = {
 	.set = rnv_quirks_set,
 	.get = rnv_quirks_get,
 };
-
-module_param_cb(quirks, &rnv_quirks_ops, NULL, 0444);
-MODULE_PARM_DESC(quirks,
-		 "add (VID:DID:FLAGS) or clear (VID:DID:-FLAGS) quirk bits by PCI ID, hex, comma separated: 1 no APST, 2 no deepest power state, 4 no Write Zeroes, 8 delay before RDY, 10 bogus namespace ids, 20 broken MSI");
 
 static void rnv_quirks_log(struct rnv_ctrl *ctrl, u32 quirks, const char *why)
 {

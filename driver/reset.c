@@ -109,22 +109,25 @@ static void rnv_unquiesce_io(struct rnv_ctrl *ctrl)
 
 static bool rnv_cancel_rq(struct request *req, void *data)
 {
-	struct rnv_fault *f = &rnv_rq_ctrl(req)->fault;
+	struct rnv_ctrl *ctrl = rnv_rq_ctrl(req);
 	struct rnv_cmd *cmd = rnv_cmd(req);
 	unsigned long flags;
 
 	/*
-	 * Finished; finished by the controller and waiting in a poller's or
-	 * interrupt's batch (in_batch, seen since rnv_reap_all took every
-	 * cq_lock); or finished and held back by a test: held_lock makes
-	 * "not held" and the release's completion one step.
+	 * Cancel only what no one else will complete. Skipped: finished;
+	 * finished by the controller and waiting in a poller's or interrupt's
+	 * batch (in_batch, seen since rnv_reap_all took every cq_lock); or
+	 * finished and held back by a test (faults.c). held_lock makes "not
+	 * held" and this completion one step against the release's, which
+	 * unlists and completes under it: exactly one of them completes.
 	 */
-	spin_lock_irqsave(&f->held_lock, flags);
-	if (!blk_mq_request_completed(req) && !cmd->held && !READ_ONCE(cmd->in_batch)) {
+	spin_lock_irqsave(&ctrl->fault.held_lock, flags);
+	if (!blk_mq_request_completed(req) && !READ_ONCE(cmd->in_batch) &&
+	    !rnv_fault_held(ctrl, req)) {
 		cmd->status = *(int *)data;
 		blk_mq_complete_request(req);
 	}
-	spin_unlock_irqrestore(&f->held_lock, flags);
+	spin_unlock_irqrestore(&ctrl->fault.held_lock, flags);
 	return true;
 }
 
@@ -380,7 +383,7 @@ int rnv_ctrl_suspend(struct rnv_ctrl *ctrl)
 			 rnv_state_name(ctrl));
 		return 0;
 	}
-	rnv_ns_freeze(ctrl, rnv_io_timeout * HZ);
+	rnv_ns_freeze(ctrl, ctrl->params.io_timeout * HZ);
 	rnv_ctrl_stop(ctrl, RNV_STOP_SHUTDOWN);
 	ctrl->suspends++;
 	dev_info(ctrl->dev, "suspended\n");
@@ -406,7 +409,7 @@ int rnv_ctrl_resume(struct rnv_ctrl *ctrl)
 void rnv_ctrl_power_off(struct rnv_ctrl *ctrl)
 {
 	if (rnv_ctrl_claim(ctrl, RNV_RESETTING))
-		rnv_ns_freeze(ctrl, rnv_io_timeout * HZ);
+		rnv_ns_freeze(ctrl, ctrl->params.io_timeout * HZ);
 	rnv_ctrl_stop(ctrl, RNV_STOP_SHUTDOWN);
 }
 

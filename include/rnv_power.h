@@ -114,7 +114,6 @@ struct rnv_power {
 	dma_addr_t hmb_descs_dma;
 	u32 hmb_descs_max;		/* entries hmb_descs has room for */
 	bool hmb_on;			/* EHM=1 accepted since the last enable */
-	u32 hmb_fake_kib;		/* test knob (debugfs): pretend HMPRE/HMMIN */
 	unsigned int hmb_refused;	/* Set Features refused, for the tests */
 };
 
@@ -125,6 +124,7 @@ unsigned int rnv_quirk_irq_types(struct rnv_ctrl *ctrl);
 void rnv_quirk_delay_rdy(struct rnv_ctrl *ctrl);
 void rnv_quirk_ns_ids(struct rnv_ctrl *ctrl, struct nvme_id_ns *id);
 extern const struct attribute_group rnv_power_attr_group;
+extern const struct kernel_param_ops rnv_quirks_param_ops;
 
 /* power.c: APST and Host Memory Buffer */
 void rnv_power_init(struct rnv_ctrl *ctrl);

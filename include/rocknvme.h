@@ -5,6 +5,26 @@
  * The NVMe spec (registers, commands, identify data) comes from the kernel's
  * <linux/nvme.h>; nothing here redefines it. Names starting rnv_ are ours,
  * nvme_ are the spec's or the kernel's.
+ *
+ * Layers, top to bottom. A file calls only files on lines below its own;
+ * files on one line do not call each other. tests/lint.sh checks this on
+ * the compiled objects (tests/lib/layers.sh reads this list). The one call
+ * up is the async event completion, as in every NVMe driver: queue.c's
+ * completion path hands the event to ns.c (rnv_aer_complete).
+ *
+ *   pci.c                     PCI driver: module init, probe, remove, errors
+ *   chardev.c debugfs.c hwmon.c   user interfaces: /dev node, ioctls, debugfs
+ *   blk.c                     blk-mq entry points: queue_rq, complete, timeout
+ *   reset.c                   state machine, stop, reset, kill, suspend
+ *   ns.c                      namespaces, disks, async events
+ *   sysfs.c ctrl.c            tools' attributes; CC/CSTS, I/O queue setup
+ *   power.c                   APST, Host Memory Buffer
+ *   queue.c                   rings, doorbells, submit, reap
+ *   dbbuf.c                   shadow doorbells
+ *   admin.c                   synchronous admin commands
+ *   map.c ctrl_life.c         data mapping; instance, allocation, free
+ *   params.c                  module parameters
+ *   quirks.c faults.c apst.c hmbplan.c   leaves: they call none of ours
  */
 #ifndef ROCKNVME_H
 #define ROCKNVME_H
@@ -22,10 +42,11 @@
 
 #define RNV_NAME		"rocknvme"
 #define RNV_ADMIN_DEPTH		32	/* admin SQ/CQ entries */
+#define RNV_MINORS		256	/* controllers: instances and /dev minors */
 #define RNV_MAX_XFER		(4u << 20)	/* bytes; cap when MDTS is 0 or larger */
 #define RNV_MAX_SEGS		128	/* data segments per request */
 #define RNV_INLINE_SG		2	/* scatterlist entries in each rnv_cmd; more are chained */
-#define RNV_MAX_PRP_PAGES	4	/* chained PRP list pages: 4 MiB needs 3 */
+#define RNV_MAX_LIST_BLOCKS	4	/* chained PRP list pages: 4 MiB needs 3 */
 #define RNV_SMALL_POOL_SIZE	256	/* bytes: PRP lists of up to 32 entries */
 #define RNV_ADMIN_TIMEOUT	(60 * HZ)
 #define RNV_MAX_RETRIES		5	/* replays of one request before it fails */
@@ -112,22 +133,20 @@ struct rnv_cmd {
 	int status;			/* NVMe status (>= 0) or -errno from the host */
 	u8 retries;			/* replays so far (reset, retryable status) */
 	bool aborted;			/* an Abort was sent after a timeout */
-	bool held;			/* completion held back by fault injection */
 	bool in_batch;			/* reaped into a batch: its caller ends it */
 	bool from_user;			/* passthrough ioctl, not the driver's own */
 	u8 genctr;			/* CID generation of the current dispatch */
-	unsigned long held_until;	/* jiffies */
 	unsigned short sg_alloced;	/* entries in sgt (inline + chained), 0 = none */
 	dma_addr_t bvec_dma;		/* single-segment fast path mapping */
 	unsigned int bvec_len;		/* 0 = no fast path mapping */
 	/*
-	 * Pool blocks in use: PRP list pages, or the one SGL segment that
-	 * sgl.c stores in [0]; rnv_prp_unmap frees either kind alike.
+	 * List blocks from the dma_pools (map.c): PRP list pages, chained
+	 * through their last entry, or the one SGL segment of descriptors.
 	 */
-	int prp_pages;
-	bool prp_small;			/* blocks came from the 256 B pool */
-	__le64 *prp_list[RNV_MAX_PRP_PAGES];
-	dma_addr_t prp_dma[RNV_MAX_PRP_PAGES];
+	int nr_list_blocks;
+	bool list_small;		/* blocks came from the 256 B pool */
+	void *list_blocks[RNV_MAX_LIST_BLOCKS];
+	dma_addr_t list_dma[RNV_MAX_LIST_BLOCKS];
 	struct nvme_dsm_range dsm;	/* DMA: the one discard range, to device */
 	dma_addr_t dsm_dma;		/* 0 = not mapped */
 	/*
@@ -154,7 +173,7 @@ struct rnv_ns {
 	u8 eui64[8];
 };
 
-/* Injected faults (debugfs.c), consumed by the completion path. */
+/* Injected faults (faults.c): test knobs and what they hold back. */
 struct rnv_fault {
 	atomic_t drop;			/* completions still to drop */
 	atomic_t fail;			/* completions still to fail */
@@ -166,16 +185,58 @@ struct rnv_fault {
 	atomic_t fail_event;		/* event completions still to fail */
 	u32 fail_status;
 	u32 delay_ms;			/* how long a completion is held */
-	spinlock_t held_lock;
-	struct list_head held;		/* held requests (queuelist), oldest first */
+	u32 hmb_fake_kib;		/* HMB size to ask for instead of HMPRE, 0 = off */
+	spinlock_t held_lock;		/* held list; see rnv_fault_held */
+	struct list_head held;		/* struct rnv_held, oldest first */
 	struct delayed_work release_work;	/* completes them when due */
 };
 
-/* One controller: owns the BAR, queues, tag sets, pools and namespaces. */
+/*
+ * The load-time module parameters (params.c), copied into each controller
+ * when it is allocated: the one set of values it uses for its lifetime.
+ */
+struct rnv_params {
+	unsigned int io_queue_depth;
+	unsigned int max_io_queues;
+	unsigned int poll_queues;
+	unsigned int io_timeout;		/* seconds */
+	unsigned int irq_coalesce_time;
+	unsigned int irq_coalesce_thr;
+	unsigned int ps_max_latency_us;
+	unsigned int max_host_mem_size_mb;
+	bool shadow_doorbells;
+};
+
+/*
+ * Lock order, outermost first; a lock may be taken while holding only
+ * locks above it:
+ *   ioctl_rwsem (read: one ioctl; write: removal waits for them)
+ *   effects_lock (a passthrough command that changes namespaces)
+ *   shutdown_lock, then scan_lock, then ns_lock
+ *   hmb_lock (power.c: no other lock of ours is taken under it)
+ *   spinlocks, innermost: state_lock; a queue's sq_lock; a queue's cq_lock,
+ *   then fault.held_lock (the completion path holds a completion back)
+ * shutdown_lock is never held while a command waits for the device: the
+ * timeout handler may need it to kill the controller.
+ *
+ * One controller. Fields are grouped by the file that owns them: it sets
+ * them up and writes them; other files only read them, or call it.
+ */
 struct rnv_ctrl {
+	/* ctrl_life.c: identity and lifetime */
 	struct pci_dev *pdev;
 	struct device *dev;		/* pdev->dev, for the DMA API and logs */
-	int instance;			/* N in rocknvmeN */
+	int instance;			/* N in rocknvmeN, taken first in probe */
+	struct rnv_params params;	/* module parameters at allocation */
+	unsigned int max_io_queues;	/* size of queues[] less admin: what we ask for */
+	/*
+	 * Requests dispatched (blk.c) and ended (blk.c, queue.c): equal
+	 * whenever nothing is in flight (debugfs).
+	 */
+	u64 __percpu *rq_started;
+	u64 __percpu *rq_ended;
+
+	/* pci.c: BAR, capabilities, Identify, vectors and queue counts */
 	void __iomem *bar;
 	u32 __iomem *dbs;
 	u64 cap;
@@ -183,85 +244,101 @@ struct rnv_ctrl {
 	u32 db_stride;			/* in u32 doorbell slots */
 	u32 page_size;			/* controller memory page (CC.MPS), bytes */
 	u32 max_xfer;			/* bytes per command, from MDTS */
-	u16 io_depth;
+	u32 shutdown_ms;		/* CC.SHN wait, from RTD3E */
+	struct nvme_id_ctrl *id;	/* kept for sysfs and the demo */
+	char model[41];			/* identify strings, trimmed, for sysfs */
+	char serial[21];
+	char firmware_rev[9];
 	bool vwc;			/* volatile write cache present */
+	u16 oncs;			/* optional NVM commands; quirks.c may clear WZ */
 	const char *irq_mode;		/* "msix", "msi" or "intx" */
 	unsigned int nr_vectors;
-	unsigned int max_io_queues;	/* size of queues[] less admin: what we ask for */
 	unsigned int nr_io_queues;	/* irq + poll, as granted */
 	unsigned int nr_irq_queues;	/* 1..nr_irq_queues have interrupts */
 	unsigned int nr_poll_queues;	/* the rest are polled (REQ_POLLED) */
+	u16 io_depth;
+
+	/* queue.c: the rings (allocated in ctrl_life.c, set up by rnv_q_alloc) */
 	struct rnv_queue *queues;	/* [0] admin, [1..nr_io_queues] I/O */
+
+	/* blk.c: tag sets */
 	struct blk_mq_tag_set admin_set;
 	struct request_queue *admin_q;
 	struct blk_mq_tag_set io_set;
 	bool io_set_ready;
-	__le32 *dbbuf_dbs;		/* shadow doorbell buffer (dbbuf.c) */
+
+	/* admin.c */
+	struct nvme_effects_log *effects;	/* Commands Supported and Effects, or NULL */
+
+	/* dbbuf.c: shadow doorbell buffer */
+	__le32 *dbbuf_dbs;		/* shadow doorbells */
 	__le32 *dbbuf_eis;		/* EventIdx buffer */
 	dma_addr_t dbbuf_dbs_dma;
 	dma_addr_t dbbuf_eis_dma;
 	bool dbbuf_on;			/* the controller accepted them */
-	struct dma_pool *prp_small_pool;
-	struct dma_pool *prp_page_pool;
-	struct nvme_id_ctrl *id;	/* kept for sysfs and the demo */
-	struct list_head namespaces;
+
+	/* map.c: list block pools, SGL support */
+	struct dma_pool *list_small_pool;	/* 256 B list blocks */
+	struct dma_pool *list_page_pool;	/* controller-page list blocks */
+	u8 sgl_support;			/* Identify SGLS bits 1:0, RNV_SGLS_* */
+	atomic_long_t sgl_requests;	/* requests mapped with SGLs, for sysfs */
+
+	/* reset.c: state machine, stop and restart */
 	enum rnv_state state;
 	spinlock_t state_lock;		/* state transitions */
-	/*
-	 * Lock order: shutdown_lock, then scan_lock, then ns_lock; the
-	 * spinlocks (state_lock, a queue's sq_lock or cq_lock) are innermost.
-	 * shutdown_lock is never held while a command waits for the device:
-	 * the timeout handler may need it to kill the controller.
-	 */
 	struct mutex shutdown_lock;	/* rnv_ctrl_stop and restart's register setup */
 	bool enabled;			/* CC.EN set since the last stop (shutdown_lock) */
-	u32 shutdown_ms;		/* CC.SHN wait, from RTD3E */
 	struct work_struct reset_work;
 	unsigned int resets;		/* successful resets, for sysfs */
 	unsigned int suspends;		/* system suspends, for debugfs */
 	bool restarting;		/* reset work is issuing its own commands */
+	bool io_quiesced;		/* namespace queues quiesced by a reset */
+	bool admin_quiesced;		/* admin queue quiesced by a reset */
+
+	/* ns.c: namespaces, scans, async events */
+	struct list_head namespaces;
 	struct mutex ns_lock;		/* namespaces list and queue quiescing */
 	struct mutex scan_lock;		/* one namespace scan at a time */
-	struct mutex effects_lock;	/* one passthrough that changes namespaces at a time */
 	struct work_struct scan_work;	/* rescan after a namespace change event */
 	struct work_struct aer_work;	/* re-arm the async event request */
 	unsigned int events;		/* async events received */
 	atomic_t aer_outstanding;	/* event requests the controller holds: 0 or 1 */
 	unsigned int aer_errors;	/* consecutive failed event requests */
-	struct nvme_effects_log *effects;	/* Commands Supported and Effects, or NULL */
-	u64 __percpu *rq_started;	/* requests dispatched, and ended: equal */
-	u64 __percpu *rq_ended;		/* whenever nothing is in flight (debugfs) */
-	u16 oncs;			/* optional NVM commands (DSM, Write Zeroes) */
-	u8 sgl_support;			/* Identify SGLS bits 1:0, RNV_SGLS_* */
-	atomic_long_t sgl_requests;	/* requests mapped with SGLs, for sysfs */
-	bool io_quiesced;		/* namespace queues quiesced by a reset */
-	bool admin_quiesced;		/* admin queue quiesced by a reset */
+
+	/* chardev.c: /dev/rocknvmeN, ioctls, the disks' operations */
+	struct device cdev_device;	/* its refcount owns ctrl (rnv_ctrl_free) */
+	struct cdev cdev;
+	const struct block_device_operations *disk_fops;	/* for ns.c's disks */
 	bool removing;			/* remove has begun: refuse ioctls */
 	struct rw_semaphore ioctl_rwsem;	/* ioctls (read) vs removal (write) */
-	char model[41];			/* identify strings, trimmed, for sysfs */
-	char serial[21];
-	char firmware_rev[9];
-	struct rnv_fault fault;
-	struct rnv_power pwr;		/* quirks, APST, Host Memory Buffer (power.c) */
-	struct dentry *debugfs;
+	struct mutex effects_lock;	/* one passthrough that changes namespaces at a time */
+
+	struct rnv_power pwr;		/* power.c, quirks.c: quirks, APST, HMB */
+	struct rnv_fault fault;		/* faults.c: test knobs */
+	struct dentry *debugfs;		/* debugfs.c: the controller's directory */
 	struct device *hwmon;		/* hwmon.c: temperature, or NULL */
-	struct device cdev_device;	/* /dev/rocknvmeN; its refcount owns ctrl */
-	struct cdev cdev;
 };
 
-/* pci.c: module parameters and the driver's workqueue */
+/* ctrl_life.c: instance, allocation and final free; the driver's workqueue */
 extern struct workqueue_struct *rnv_wq;
-extern unsigned int rnv_io_queue_depth;
-extern unsigned int rnv_max_io_queues;
-extern unsigned int rnv_io_timeout;
-extern unsigned int rnv_poll_queues;
-extern unsigned int rnv_irq_coalesce_time;
-extern unsigned int rnv_irq_coalesce_thr;
-
-/* pci.c */
+struct rnv_ctrl *rnv_ctrl_alloc(struct pci_dev *pdev);
 void rnv_ctrl_free(struct rnv_ctrl *ctrl);
-int rnv_param_set_range(const char *val, const struct kernel_param *kp,
-			unsigned int min, unsigned int max);
+int rnv_ctrl_life_init(void);
+void rnv_ctrl_life_exit(void);
+
+/* faults.c: fault injection for the tests, and its hooks */
+void rnv_fault_init(struct rnv_ctrl *ctrl);
+void rnv_fault_stop(struct rnv_ctrl *ctrl);
+void rnv_fault_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir);
+bool rnv_fault_inject(struct rnv_ctrl *ctrl, struct request *req);
+bool rnv_fault_held(struct rnv_ctrl *ctrl, struct request *req);
+bool rnv_fault_ready_stuck(struct rnv_ctrl *ctrl);
+bool rnv_fault_event_fails(struct rnv_ctrl *ctrl);
+u32 rnv_fault_hmb_kib(struct rnv_ctrl *ctrl);
+
+/* params.c: module parameters */
+void rnv_params_get(struct rnv_params *p);
+unsigned int rnv_params_sgl_threshold(void);
 
 /* chardev.c: /dev/rocknvmeN, sysfs attributes, nvme ioctls */
 int rnv_chr_register(void);
@@ -271,8 +348,6 @@ int rnv_chr_add(struct rnv_ctrl *ctrl);
 void rnv_chr_hide(struct rnv_ctrl *ctrl);
 void rnv_chr_del(struct rnv_ctrl *ctrl);
 void rnv_chr_wait_ioctls(struct rnv_ctrl *ctrl);
-int rnv_ns_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
-		 unsigned long arg);
 
 /* sysfs.c: the attributes NVMe tools read (nvme's names and formats) */
 extern const struct attribute_group rnv_tools_attr_group;
@@ -287,14 +362,11 @@ static inline void rnv_hwmon_add(struct rnv_ctrl *ctrl) { }
 static inline void rnv_hwmon_remove(struct rnv_ctrl *ctrl) { }
 #endif
 
-/* debugfs.c: register dump, queue counters, fault injection */
+/* debugfs.c: register dump, queue counters; the directory for power.c, faults.c */
 void rnv_debugfs_register(void);
 void rnv_debugfs_unregister(void);
 void rnv_debugfs_add(struct rnv_ctrl *ctrl);
 void rnv_debugfs_remove(struct rnv_ctrl *ctrl);
-void rnv_fault_init(struct rnv_ctrl *ctrl);
-bool rnv_fault_inject(struct rnv_ctrl *ctrl, struct request *req);
-void rnv_fault_stop(struct rnv_ctrl *ctrl);
 
 /* ctrl.c: controller registers, enable/disable/shutdown, I/O queue setup */
 int rnv_ctrl_disable(struct rnv_ctrl *ctrl);
@@ -337,33 +409,28 @@ void rnv_dbbuf_config(struct rnv_ctrl *ctrl);
 void rnv_dbbuf_init_queue(struct rnv_queue *q);
 bool rnv_dbbuf_update(u16 value, __le32 *db, __le32 *ei);
 
-/* prp.c: data mapping into PRP entries and lists */
-int rnv_prp_pools_create(struct rnv_ctrl *ctrl);
-void rnv_prp_pools_destroy(struct rnv_ctrl *ctrl);
-blk_status_t rnv_prp_map(struct rnv_ctrl *ctrl, struct request *req);
-blk_status_t rnv_prp_map_dsm(struct rnv_ctrl *ctrl, struct request *req);
-void rnv_prp_unmap(struct rnv_ctrl *ctrl, struct request *req);
-
-/* sgl.c: SGL data mapping when the controller has SGLs and they pay off */
+/* map.c: data mapping into PRPs or SGLs, the queues' DMA limits */
+int rnv_map_pools_create(struct rnv_ctrl *ctrl);
+void rnv_map_pools_destroy(struct rnv_ctrl *ctrl);
+void rnv_map_queue_limits(struct rnv_ctrl *ctrl, struct queue_limits *lim);
+blk_status_t rnv_map_data(struct rnv_ctrl *ctrl, struct request *req);
+blk_status_t rnv_map_dsm(struct rnv_ctrl *ctrl, struct request *req);
+void rnv_unmap_data(struct rnv_ctrl *ctrl, struct request *req);
 void rnv_sgl_init(struct rnv_ctrl *ctrl);
-bool rnv_sgl_wanted(struct rnv_ctrl *ctrl, struct request *req, unsigned short nsegs);
-blk_status_t rnv_sgl_fill(struct rnv_ctrl *ctrl, struct request *req, int mapped);
 const char *rnv_sgl_support_name(struct rnv_ctrl *ctrl);
-unsigned int rnv_sgl_threshold(void);
 
 /* blk.c: tag sets, blk_mq_ops, namespaces and disks */
 int rnv_admin_set_create(struct rnv_ctrl *ctrl);
 void rnv_admin_set_destroy(struct rnv_ctrl *ctrl);
 int rnv_io_set_create(struct rnv_ctrl *ctrl);
 void rnv_io_set_destroy(struct rnv_ctrl *ctrl);
-void rnv_queue_set_dma_limits(struct rnv_ctrl *ctrl, struct queue_limits *lim);
 int rnv_admin_set_limits(struct rnv_ctrl *ctrl);
-void rnv_complete_batch(struct io_comp_batch *iob);
 
 /* ns.c: namespaces, disks, rescans and asynchronous events */
 int rnv_ns_scan(struct rnv_ctrl *ctrl);
 void rnv_ns_revalidate(struct rnv_ctrl *ctrl);
 void rnv_ns_remove_all(struct rnv_ctrl *ctrl);
+void rnv_ns_free_disk(struct gendisk *disk);
 struct rnv_ns *rnv_ns_get(struct rnv_ctrl *ctrl, u32 nsid);
 void rnv_ns_freeze(struct rnv_ctrl *ctrl, unsigned long timeout);
 void rnv_ns_unfreeze(struct rnv_ctrl *ctrl);

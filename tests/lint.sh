@@ -15,6 +15,8 @@
 #     (include/asm-generic/rwonce.h and others), and crashes (SIGSEGV) on some of our files
 #     there, so sparse-*-7 is SKIP until a newer sparse is packaged; W=1 and checkpatch still
 #     hold the 7.x build.
+#   - per build, "layers-ARCH-LINE": no driver file calls a file above it in the layer list
+#     of include/rocknvme.h (tests/lib/layers.sh, from the objects' symbols with nm).
 # Prints one "RNV-RESULT PASS|FAIL lint-<check>[-<arch>-<line>] <detail>" line per check, the
 # offending lines (repository-relative paths) under each FAIL, then "lint: N passed, N failed".
 # Exit 1 on any failure. Logs: build/lint/ (checkpatch.log, ARCH-LINE/{build,sparse}.log).
@@ -165,6 +167,17 @@ EOF
 		offending <<<"$warn"
 	else
 		result PASS "w1-$name" "W=1 build, no warnings ($((SECONDS - start))s)"
+	fi
+
+	# Layers: from this build's objects, no call up the list in include/rocknvme.h.
+	local layers
+	if [ "$rc" -ne 0 ]; then
+		result FAIL "layers-$name" "not checked: the build failed"
+	elif layers=$(bash "$RNV_TOP/tests/lib/layers.sh" "$bdir/driver" "$RNV_TOP/include/rocknvme.h"); then
+		result PASS "layers-$name" "$(ls "$bdir"/driver/*.o | wc -l) objects, no call up the layer list"
+	else
+		result FAIL "layers-$name" "calls up the layer list of include/rocknvme.h:"
+		offending <<<"$layers"
 	fi
 
 	# sparse: findings in our files fail; kernel-header ones are only counted.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Guest test (rocknvme only): SGL data transfers (driver/sgl.c).
+# Guest test (rocknvme only): SGL data transfers (driver/map.c).
 #   - sgl_threshold out of range is refused at load with a message;
 #   - loaded with sgl_threshold=0, the sysfs attribute "sgl" (support threshold requests)
 #     reports the support that nvme id-ctrl's SGLS bits 1:0 give (QEMU: byte);
