@@ -55,11 +55,15 @@ bool rnv_fault_inject(struct rnv_ctrl *ctrl, struct request *req)
 		rnv_cmd(req)->status = READ_ONCE(f->fail_status);
 		return false;
 	}
-	if (atomic_dec_if_positive(&f->delay) < 0)
-		return false;
+	/*
+	 * Allocate before taking a count: giving one back after a failed
+	 * allocation could re-arm a knob that was just cleared to 0.
+	 */
 	h = kmalloc(sizeof(*h), GFP_ATOMIC);
-	if (!h) {
-		atomic_inc(&f->delay);
+	if (!h)
+		return false;
+	if (atomic_dec_if_positive(&f->delay) < 0) {
+		kfree(h);
 		return false;
 	}
 	atomic_inc(&f->delayed);

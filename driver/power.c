@@ -345,7 +345,7 @@ DEFINE_SHOW_ATTRIBUTE(rnv_apst);
 void rnv_power_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir)
 {
 	debugfs_create_file("apst", 0400, dir, ctrl, &rnv_apst_fops);
-	/* Test knob: pretend HMPRE = HMMIN = N KiB from the next enable (reset) on. */
+	/* How often the controller refused a host memory buffer (tests read it). */
 	debugfs_create_u32("hmb_refused", 0400, dir, &ctrl->pwr.hmb_refused);
 }
 

@@ -213,7 +213,7 @@ struct rnv_params {
  *   ioctl_rwsem (read: one ioctl; write: removal waits for them)
  *   effects_lock (a passthrough command that changes namespaces)
  *   shutdown_lock, then scan_lock, then ns_lock
- *   hmb_lock (power.c: no other lock of ours is taken under it)
+ *   hmb_lock (power.c: no mutex or rwsem of ours is taken under it)
  *   spinlocks, innermost: state_lock; a queue's sq_lock; a queue's cq_lock,
  *   then fault.held_lock (the completion path holds a completion back)
  * shutdown_lock is never held while a command waits for the device: the

@@ -15,6 +15,8 @@
 #     (include/asm-generic/rwonce.h and others), and crashes (SIGSEGV) on some of our files
 #     there, so sparse-*-7 is SKIP until a newer sparse is packaged; W=1 and checkpatch still
 #     hold the 7.x build.
+#   - "shellcheck": every shell script of the repository (tests/, .ci/run, packaging/), with
+#     -x (sourced files followed) at severity warning;
 #   - per build, "layers-ARCH-LINE": no driver file calls a file above it in the layer list
 #     of include/rocknvme.h (tests/lib/layers.sh, from the objects' symbols with nm).
 # Prints one "RNV-RESULT PASS|FAIL lint-<check>[-<arch>-<line>] <detail>" line per check, the
@@ -210,9 +212,26 @@ EOF
 	fi
 }
 
+# The scripts are the test suite: a quoting slip there makes a check pass that should not.
+run_shellcheck() {
+	local files=() log=$LINT/shellcheck.log
+	mapfile -t files < <(cd "$RNV_TOP" && { git ls-files -- '*.sh' .ci/run 'packaging/*' 2>/dev/null ||
+		find tests .ci packaging -name '*.sh'; } | sort -u |
+		while read -r f; do [ -f "$f" ] && head -n 1 "$f" | grep -qE '^#!.*(ba)?sh' && echo "$f"; done)
+	if ! command -v shellcheck >/dev/null; then
+		result FAIL shellcheck "shellcheck not installed: run make setup"
+	elif (cd "$RNV_TOP" && shellcheck -x -S warning -f gcc "${files[@]}") >"$log" 2>&1; then
+		result PASS shellcheck "${#files[@]} scripts, no warnings"
+	else
+		result FAIL shellcheck "$(grep -c . "$log") finding(s) in ${#files[@]} scripts ($log):"
+		offending <"$log"
+	fi
+}
+
 start=$SECONDS
 mkdir -p "$LINT"
 run_checkpatch
+run_shellcheck
 for line in $LINT_KERNELS; do
 	for arch in $LINT_ARCHES; do
 		check_arch "$arch" "$line"

@@ -26,6 +26,7 @@ export DISK CTRL LBS
 # Result lines: pass/fail/skip NAME DETAIL..., check NAME ACTUAL EXPECTED [WHAT], from the
 # helpers the host scripts use too (tests/lib/results.sh, copied next to this file in the
 # image). Each line is also kept in /tmp/results for init's check after the test.
+# shellcheck disable=SC2034 # read by results.sh
 RESULT_LOG=/tmp/results
 # shellcheck source=../lib/results.sh
 . "$(dirname "${BASH_SOURCE[0]}")/results.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared paths for the setup, build and VM scripts. Sourced, not run.
 # RNV_CACHE holds downloads and unpacked kernels, outside the repository.
 RNV_CACHE=${RNV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rocknvme}

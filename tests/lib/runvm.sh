@@ -133,6 +133,7 @@ hotplug)
 	# Behind a PCIe root port, so the QEMU monitor can unplug and re-plug it while the guest
 	# runs (guest asks with "RNV-HOTPLUG del|add" lines, see watch_hotplug). -blockdev keeps
 	# the disk image alive across device_del, which would auto-delete a -drive.
+	# shellcheck disable=SC2054 # each element is one QEMU option value: its commas are QEMU's
 	NVME_ARGS=(-blockdev "driver=file,filename=$RUNDIR/disk.raw,node-name=d0"
 		-device pcie-root-port,id=rp0,chassis=1,slot=1
 		-device "nvme,id=nvme0,serial=RNV0001,drive=d0,bus=rp0${NVME_OPTS:+,$NVME_OPTS}"

@@ -14,6 +14,7 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck disable=SC2034 # read by results.sh
 RESULT_PREFIX=unit-opcodes
 # shellcheck source=../lib/results.sh
 . "$RNV_TOP/tests/lib/results.sh"
