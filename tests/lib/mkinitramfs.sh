@@ -2,7 +2,8 @@
 # Builds the guest initramfs (gzip cpio) for one arch: busybox + applets, the guest tools and
 # ONLY the shared libraries they need, the kernel modules under test (in-kernel nvme and ours),
 # our own test tools (tests/tools/*.c, built static here), the packaging scripts, the guest
-# test scripts, fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not changed.
+# test scripts, tests/lib/fio-json.awk, fio-jobs/*.fio and /init. Skipped when a hash of its
+# inputs has not changed.
 #
 #   mkinitramfs.sh ARCH OUT        ARCH = arm64 | x86
 #   KERNEL=6.12|7 (environment)     the kernel line whose modules go in (default: Debian 12's
@@ -43,6 +44,7 @@ KMODS=$(rnv_kmods "$KARCH" "$ABI")
 KO=$(rnv_ko "$ARCH" "$KERNEL")
 GUEST_DIR=$RNV_TOP/tests/guest
 TOOLS_DIR=$RNV_TOP/tests/tools
+FIO_JSON_AWK=$RNV_TOP/tests/lib/fio-json.awk
 PKG_DIR=$RNV_TOP/packaging
 
 log() { printf '[mkinitramfs %s] %s\n' "$ARCH" "$*" >&2; }
@@ -128,7 +130,7 @@ mod_path() {
 input_key() {
 	{
 		echo "$ARCH $VER"
-		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/*.c
+		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/*.c "$FIO_JSON_AWK"
 		cat "$PKG_DIR/rocknvme-switch" "$PKG_DIR/rocknvme-list" "$PKG_DIR"/modprobe.d/*.conf
 		"$CC" --version | head -n1
 		[ -f "$KO" ] && sha256sum "$KO"
@@ -225,6 +227,8 @@ build() {
 	chmod 755 "$root"/tests/*.sh
 	mkdir -p "$root/tests/fio-jobs"
 	cp "$RNV_TOP"/fio-jobs/*.fio "$root/tests/fio-jobs/"
+	# The fio json reader that lib.sh shares with the host's bench report.
+	cp "$FIO_JSON_AWK" "$root/tests/fio-json.awk"
 	install -m 755 "$GUEST_DIR/init.sh" "$root/init"
 
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
