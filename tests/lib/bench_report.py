@@ -578,6 +578,10 @@ def main():
     plot(args, table, aa, issue5)
     print(md)
     nruns = sum(1 for r in runs if r["ok"])
+    if table and not any(t["paired_lat"] for t in table):
+        print("bench: no completion latency percentiles (clat_ns.percentile 50/99/99.9) in any "
+              "pair's fio json", file=sys.stderr)
+        return 1
     return 0 if nruns and not ofail and table else 1
 
 
