@@ -43,8 +43,8 @@ done { next }
 		if (line == "")
 			break
 		c = substr(line, 1, 1)
-		if (d == 0 && c != "{" && c != "[") {
-			line = ""      # not (yet) the document: skip the line
+		if (d == 0 && c != "{") {
+			line = ""      # not (yet) the document (fio json is an object): skip the line
 			break
 		}
 		if (c == "{" || c == "[") {
