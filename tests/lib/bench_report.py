@@ -673,6 +673,7 @@ def plot(args, table, aa, issue5):
                     lmax = max(lmax, hi * 1.08)
                     f.write(f"{i + (k - 1) * 0.27:.2f} {m:.4f} {lo:.4f} {hi:.4f}\n")
             f.write("\n\n")
+    clipped = ", clipped at 4 (numbers in bench.md)" if lmax > 4.0 else ""
     lmax = min(lmax, 4.0)  # a wild tail ratio is clipped, its number is in bench.md
     lstep = 0.1 if lmax <= 1.6 else 0.2 if lmax <= 3 else 0.5
     xt = ", ".join(f'"{name}" {i}' for i, (name, _) in enumerate(lat))
@@ -686,7 +687,7 @@ def plot(args, table, aa, issue5):
             parts.append(f'"{ldata}" index {k} using 1:2:3:4 with yerrorbars lc rgb "black" '
                          "pt 0 lw 1 notitle")
         lat_plot = f"""
-set title "completion latency rocknvme / nvme per ABBA pair (> 1: rocknvme SLOWER)\\nbars: median of the per-pair ratios of fio's clat p50, p99, p99.9; whiskers: min-max over the pairs"
+set title "completion latency rocknvme / nvme per ABBA pair (> 1: rocknvme SLOWER)\\nbars: median of the per-pair ratios of fio's clat p50, p99, p99.9; whiskers: min-max over the pairs{clipped}"
 set ylabel "latency ratio (> 1: rocknvme slower)"
 set yrange [0:{lmax:.3f}]
 set ytics {lstep}
