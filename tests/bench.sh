@@ -7,8 +7,12 @@
 # json comes back on the console between RNV-BENCH-BEGIN/END lines; tests/lib/bench_report.py
 # cuts them out of build/vm/bench.log and writes
 #   results/bench.json  every round's raw fio json, binding facts, memory, metadata
-#   results/bench.md    the table (medians, spread, ratios, A/A, module sizes, memory)
-#   results/bench.png   rocknvme/nvme ratio per job with the paired-round spread (gnuplot)
+#   results/bench.md    the tables: IOPS (medians, spread, ratios), completion latency (p50,
+#                       p99, p99.9 per job and driver, paired rocknvme/nvme ratios: > 1 means
+#                       rocknvme is slower), both with the A/A control; module sizes, memory
+#   results/bench.png   rocknvme/nvme IOPS ratio per job with the paired-round spread, and the
+#                       p50/p99/p99.9 latency ratios below it (gnuplot)
+# Every fio number comes from tests/lib/fio-json.awk, the reader the guest uses too.
 # and prints the table. Exit 1 when the guest reported a failure or no result came back.
 #
 #   BENCH_QUICK=1     smoke run (CI): 2 rounds of 2 s (+1 s ramp), one memory sample; ~4 min

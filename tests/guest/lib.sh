@@ -139,6 +139,11 @@ field() {
 		n == k { sub(/^[^:]*:[ \t]*/, ""); sub(/[ \t]+$/, ""); print; exit }'
 }
 
+# fio_json MODE FILE: read a fio json with tests/lib/fio-json.awk, the same reader the host's
+# bench report uses (copied to /tests by mkinitramfs.sh). MODE: rates, verify, metrics, flat.
+FIO_JSON_AWK=${FIO_JSON_AWK:-/tests/fio-json.awk}
+fio_json() { awk -v mode="$1" -f "$FIO_JSON_AWK" "$2"; }
+
 # run_fio NAME JOBFILE NJOBS: run a job file (knobs in the environment) and judge its json:
 # fio must exit 0, every job must report no error, and read back (verify) as many bytes as
 # it wrote. Prints one result line fio-NAME.
@@ -147,12 +152,8 @@ run_fio() {
 	start=$(date +%s)
 	fio --eta=never --output-format=json --output="/tmp/$name.json" "$job" 2>"/tmp/$name.err"
 	rc=$?
-	# Per job: its "error", then the io_bytes of read (the verify pass), write and trim.
-	summary=$(awk -F' : ' '
-		/"jobname"/ { jobs++; n = 0 }
-		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
-		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
-		END { printf "%d %d %d %d", jobs, errs, rd, wr }' "/tmp/$name.json" 2>/dev/null)
+	# Jobs, jobs with an error, bytes read (the verify pass) and written.
+	summary=$(fio_json verify "/tmp/$name.json" 2>/dev/null)
 	read -r jobs errs rd wr <<<"${summary:-0 0 0 0}"
 	if [ "$rc" -ne 0 ] || [ "$errs" -ne 0 ] || [ "$jobs" -ne "$njobs" ] ||
 		[ "$wr" -eq 0 ] || [ "$rd" -ne "$wr" ]; then
@@ -226,12 +227,8 @@ mixed_verify_pass() {
 	mixed_verify_jobfile "$2" "$3" >"/tmp/$1.fio"
 	fio --eta=never --output-format=json --output="/tmp/$1.json" "/tmp/$1.fio" 2>"/tmp/$1.err"
 	rc=$?
-	# Per job: its "error", then the io_bytes of read (the verify) and write.
-	read -r jobs errs rd wr <<<"$(awk -F' : ' '
-		/"jobname"/ { jobs++; n = 0 }
-		/^      "error"/ { sub(/,.*/, "", $2); if ($2 + 0) errs++ }
-		/"io_bytes"/ { sub(/,.*/, "", $2); n++; if (n == 1) rd += $2; if (n == 2) wr += $2 }
-		END { printf "%d %d %d %d", jobs, errs, rd, wr }' "/tmp/$1.json" 2>/dev/null)"
+	# Jobs, jobs with an error, bytes read (the verify) and written.
+	read -r jobs errs rd wr <<<"$(fio_json verify "/tmp/$1.json" 2>/dev/null)"
 	jobs=${jobs:-0} errs=${errs:-1} rd=${rd:-0} wr=${wr:-0}
 	PASS_WROTE=$wr PASS_VERIFIED=$rd
 	PASS_SUMMARY="exit $rc, $jobs jobs, wrote $((wr >> 20)) MiB, verified $((rd >> 20)) MiB"
@@ -266,16 +263,5 @@ mixed_verify_passes() {
 	VERIFY_SECS=$(($(date +%s) - VERIFY_START))
 }
 
-# fio_json_rates FILE: "IOPS MB/s mean-clat-us" of a fio json, read, write and trim together
-# (awk on fio's fixed layout; the host-side reports parse the json properly).
-fio_json_rates() {
-	awk -F' : ' '
-		/^      "(read|write|trim)" : \{/ { in_dir = 1; next }
-		/^      "/ { in_dir = 0 }
-		in_dir && /^        "iops" :/ { sub(/,$/, "", $2); iops += $2 }
-		in_dir && /^        "bw_bytes" :/ { sub(/,$/, "", $2); bw += $2 }
-		in_dir && /^        "total_ios" :/ { sub(/,$/, "", $2); n = $2 + 0; ios += n }
-		in_dir && /^        "clat_ns" :/ { clat = 1; next }
-		clat && /^          "mean" :/ { sub(/,$/, "", $2); lat += $2 * n; clat = 0 }
-		END { printf "%.0f %.1f %.1f\n", iops, bw / 1e6, ios ? lat / ios / 1000 : 0 }' "$1"
-}
+# fio_json_rates FILE: "IOPS MB/s mean-clat-us" of a fio json, read, write and trim together.
+fio_json_rates() { fio_json rates "$1"; }

@@ -6,13 +6,19 @@ Reads build/vm/bench.log (written by tests/lib/runvm.sh for tests/guest/t_bench.
                   module sizes and run metadata
   OUT/bench.md    per job: IOPS, MB/s, mean and p99 completion latency (median of rounds,
                   min-max), the rocknvme/nvme ratio of medians with the spread of the paired
-                  per-round ratios, the A/A control, issue 5's polled-QD1 ratio, module sizes
-                  and memory
-  OUT/bench.png   gnuplot bars of those ratios with their spread, a line at 1.0
+                  per-round ratios; a latency table: p50, p99 and p99.9 completion latency per
+                  job, direction and driver with the paired per-round rocknvme/nvme ratios
+                  (> 1: rocknvme slower); the A/A control in both; the polled-QD1 goals,
+                  module sizes and memory per queue pair
+  OUT/bench.png   two panels of gnuplot bars with the paired spread and a line at 1.0: the
+                  IOPS ratios, and the p50/p99/p99.9 latency ratios
 and prints bench.md. Exit 1 when a fio run is missing or unreadable (the polled job excepted:
 its failure is recorded, not fatal), or when nothing came back.
 
-Standard library only (Debian's python3); gnuplot (gnuplot-nox) draws the plot.
+Every number taken from a fio json comes from tests/lib/fio-json.awk (mode=metrics), the same
+reader the guest's tests/guest/lib.sh uses; python's json module only embeds each run's raw
+document in bench.json. Standard library only (Debian's python3) plus awk; gnuplot
+(gnuplot-nox) draws the plot.
 """
 import argparse
 import hashlib
@@ -30,6 +36,11 @@ DRV_A, DRV_B = "rocknvme", "nvme"
 POLL_JOB = "randread-4k-qd1-poll"
 QD1_JOB = "randread-4k-qd1"
 KV = re.compile(r"(\w+)=(\S*)")
+FIO_JSON_AWK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fio-json.awk")
+DIRS = ("read", "write", "trim")
+# fio's clat_ns.percentile 50, 99 and 99.9: in fio's default percentile_list (1, 5, 10, 20,
+# ..., 50, ..., 99, 99.5, 99.9, 99.95, 99.99), which the fio-jobs/ leave as it is.
+PCTS = ("p50", "p99", "p99.9")
 
 
 def kv(text):
@@ -87,26 +98,36 @@ def parse_log(path):
     return runs, infos, results, booted, times
 
 
-def metrics(fio):
-    """IOPS, MB/s, mean and p99 clat (us) of one fio json (group_reporting: one job entry)."""
-    job = fio["jobs"][0]
-    out = {"iops": 0.0, "mbs": 0.0, "ios": 0, "error": job.get("error", 0)}
-    lat_sum = 0.0
-    p99 = {}
-    for d in ("read", "write"):
-        s = job.get(d, {})
-        n = s.get("total_ios", 0)
-        if not n:
-            continue
-        out["iops"] += s["iops"]
-        out["mbs"] += s["bw_bytes"] / 1e6
-        out["ios"] += n
-        clat = s["clat_ns"]
-        lat_sum += clat["mean"] * n
-        p99[d] = clat.get("percentile", {}).get("99.000000", 0) / 1000
-    out["clat_mean_us"] = lat_sum / out["ios"] / 1000 if out["ios"] else 0
-    out["p99_us"] = p99
-    return out
+def metrics(text):
+    """The numbers of one fio json, read by fio-json.awk (mode=metrics): iops, mbs, ios,
+    error, clat_mean_us, ramp_time, per direction D_ios and D_p50_us/D_p99_us/D_p99.9_us.
+    Returns (metrics dict, None) or (None, why) when the document is incomplete."""
+    awk = shutil.which("awk")
+    if not awk:
+        return None, "no awk on this host"
+    p = subprocess.run([awk, "-v", "mode=metrics", "-f", FIO_JSON_AWK], input=text,
+                       capture_output=True, text=True, check=False)
+    if p.returncode:
+        return None, f"fio-json.awk exit {p.returncode}: {p.stderr.strip()[:200]}"
+    raw = {}
+    for line in p.stdout.splitlines():
+        k, _, v = line.partition(" ")
+        try:
+            raw[k] = float(v)
+        except ValueError:
+            pass
+    if raw.get("complete") != 1 or not raw.get("jobs"):
+        return None, "incomplete fio json (no closing brace or no jobs)"
+    out = {"iops": raw["iops"], "mbs": raw["mbs"], "ios": int(raw["ios"]),
+           "error": int(raw["error"]), "clat_mean_us": raw["clat_mean_us"],
+           "ramp_time": raw.get("ramp_time", 0.0), "lat_us": {}}
+    for d in DIRS:
+        if raw.get(d + "_ios"):
+            out["lat_us"][d] = {pc: raw[f"{d}_{pc}_us"] for pc in PCTS
+                                if f"{d}_{pc}_us" in raw}
+    # The p99 column of the main table (as before: per direction).
+    out["p99_us"] = {d: v["p99"] for d, v in out["lat_us"].items() if "p99" in v}
+    return out, None
 
 
 def spread(vals):
@@ -173,23 +194,23 @@ def main():
     problems = []
     for r in runs:
         r["fio"] = None
-        try:
-            r["fio"] = json.loads(r["text"]) if r["text"].strip() else None
-        except ValueError as e:
-            r["parse_error"] = str(e)
-        if r["fio"] is not None:
-            r["m"] = metrics(r["fio"])
+        r["m"] = None
+        if r["text"].strip():
+            r["m"], why = metrics(r["text"])
+            if why:
+                r["parse_error"] = why
+            try:  # the raw document, kept whole in bench.json (no number is taken from it)
+                r["fio"] = json.loads(r["text"])
+            except ValueError:
+                r["fio"] = r["text"]
+        if r["m"] is not None:
             # Interrupts on the driver's I/O vectors per I/O. They were counted over the whole
             # fio run, ramp included, while fio's totals leave the ramp out: add the ramp's
             # I/Os at the measured rate.
-            try:
-                ramp = float(r["fio"].get("global options", {}).get("ramp_time", 0))
-            except ValueError:
-                ramp = 0.0
-            ios = r["m"]["ios"] + r["m"]["iops"] * ramp
+            ios = r["m"]["ios"] + r["m"]["iops"] * r["m"]["ramp_time"]
             if r.get("irqs") is not None and ios:
                 r["m"]["irq_per_io"] = r["irqs"] / ios
-        ok = r["fio"] is not None and r["rc"] == "0" and not r["m"]["error"]
+        ok = r["m"] is not None and r["rc"] == "0" and not r["m"]["error"]
         r["ok"] = ok
         if not ok:
             what = (f"{r.get('job')} {r.get('driver')} round {r.get('round')}: rc={r['rc']}"
@@ -212,13 +233,34 @@ def main():
             vals = [m["p99_us"][d] for m in ms if d in m["p99_us"]]
             if vals:
                 s["p99_" + d] = {"median": med(vals), "min": min(vals), "max": max(vals)}
+        s["lat"] = {}
+        for d in DIRS:
+            for pc in PCTS:
+                vals = [m["lat_us"][d][pc] for m in ms if pc in m["lat_us"].get(d, {})]
+                if vals:
+                    s["lat"].setdefault(d, {})[pc] = {"median": med(vals), "min": min(vals),
+                                                      "max": max(vals)}
         return s
 
-    def paired(ra, rb):
-        """Per-round ratios a/b (IOPS) where both rounds exist."""
-        a = {r["round"]: r["m"]["iops"] for r in ra}
-        b = {r["round"]: r["m"]["iops"] for r in rb}
+    def paired(ra, rb, val=lambda m: m["iops"]):
+        """Per-round ratios a/b of val(metrics) (default IOPS) where both rounds have it."""
+        a, b = {}, {}
+        for src, dst in ((ra, a), (rb, b)):
+            for r in src:
+                v = val(r["m"])
+                if v is not None:
+                    dst[r["round"]] = v
         return [a[k] / b[k] for k in sorted(a) if k in b and b[k]]
+
+    def paired_lat(ra, rb):
+        """{direction: {percentile: [per-round latency ratios a/b]}} (> 1: a slower)."""
+        out = {}
+        for d in DIRS:
+            for pc in PCTS:
+                pr = paired(ra, rb, lambda m, d=d, pc=pc: m["lat_us"].get(d, {}).get(pc))
+                if pr:
+                    out.setdefault(d, {})[pc] = pr
+        return out
 
     jobs = []
     for r in runs:
@@ -232,7 +274,7 @@ def main():
         ratio = (sa["iops"]["median"] / sb["iops"]["median"]
                  if sa["iops"] and sb["iops"] and sb["iops"]["median"] else 0)
         table.append({"job": job, "set": "ab", "a": DRV_A, "b": DRV_B, "sa": sa, "sb": sb,
-                      "ratio": ratio, "paired": pr})
+                      "ratio": ratio, "paired": pr, "paired_lat": paired_lat(ra, rb)})
 
     def table_irq(job, drv):
         for t in table:
@@ -251,7 +293,8 @@ def main():
             ratio = (sa["iops"]["median"] / sb["iops"]["median"]
                      if sa["iops"] and sb["iops"] and sb["iops"]["median"] else 0)
             aa = {"job": args.aa, "set": "aa", "a": "nvme (slot B)", "b": "nvme (slot A)",
-                  "sa": sa, "sb": sb, "ratio": ratio, "paired": pr}
+                  "sa": sa, "sb": sb, "ratio": ratio, "paired": pr,
+                  "paired_lat": paired_lat(ra, rb)}
     issue5 = None
     ra, rb = sel(POLL_JOB, "ab", DRV_A), sel(QD1_JOB, "ab", DRV_B)
     if ra and rb:
@@ -408,6 +451,33 @@ def main():
         L.append("")
         L.append("FAILED runs (left out of the table): " + "; ".join(ofail))
 
+    L.extend(latency_md(table, aa))
+    goal = next((t for t in table if t["job"] == POLL_JOB), None)
+    if goal or per_qp:
+        L.append("")
+        L.append("## Issue 13 goals")
+        L.append("")
+    if goal and goal["paired"]:
+        lo, hi = spread(goal["paired"])
+        pm = med(goal["paired"])
+        verdict = ("met" if goal["ratio"] >= 1.0 and pm >= 1.0 else
+                   "NOT met" if goal["ratio"] < 1.0 and pm < 1.0 else
+                   "split (one of the two below 1.00)")
+        L.append(f"- Polled QD1, both drivers polled ({POLL_JOB}, goal >= 1.00): rocknvme/nvme "
+                 f"ratio of medians **{goal['ratio']:.3f}**, paired median **{pm:.3f}** "
+                 f"[paired rounds {lo:.3f}-{hi:.3f}, {len(goal['paired'])} pairs] -> {verdict} in "
+                 "this run; read it against the A/A noise floor above.")
+    elif goal:
+        L.append(f"- Polled QD1 ({POLL_JOB}): no complete pair, no ratio.")
+    if per_qp:
+        parts = [f"{drv} {p['kib']} KiB" for drv, p in per_qp.items()]
+        line = "- Memory per I/O queue pair (below): " + ", ".join(parts)
+        if "rocknvme" in per_qp and "nvme" in per_qp:
+            ok = per_qp["rocknvme"]["kib"] <= per_qp["nvme"]["kib"]
+            line += (f" -> rocknvme {'at or below' if ok else 'ABOVE'} the in-kernel driver's "
+                     "(goal: at or below).")
+        L.append(line)
+
     L.append("")
     L.append("## Bindings")
     L.append("")
@@ -510,7 +580,57 @@ def main():
     plot(args, table, aa, issue5)
     print(md)
     nruns = sum(1 for r in runs if r["ok"])
+    if table and not any(t["paired_lat"] for t in table):
+        print("bench: no completion latency percentiles (clat_ns.percentile 50/99/99.9) in any "
+              "pair's fio json", file=sys.stderr)
+        return 1
     return 0 if nruns and not ofail and table else 1
+
+
+def fmt_lat(v):
+    """median [min-max] of one latency percentile over rounds, in us."""
+    return f"{fmt_n(v['median'])} [{fmt_n(v['min'])}-{fmt_n(v['max'])}]" if v else "-"
+
+
+def fmt_ratio(pr):
+    """paired median [min-max] of per-round ratios."""
+    if not pr:
+        return "-"
+    lo, hi = spread(pr)
+    return f"**{med(pr):.3f}** [{lo:.3f}-{hi:.3f}]"
+
+
+def latency_md(table, aa):
+    """The completion latency section of bench.md: per job, direction and driver the p50, p99
+    and p99.9 completion latency (median over rounds [min-max]), and per ABBA pair the
+    latency ratio rocknvme/nvme (paired median [min-max]; > 1: rocknvme slower)."""
+    L = ["", "## Completion latency (fio clat percentiles)", "",
+         "Per round, fio's p50, p99 and p99.9 completion latency (clat_ns.percentile, read by "
+         "tests/lib/fio-json.awk); per driver the median over rounds [min-max], in us. The "
+         "ratio is rocknvme/nvme of the same percentile in each ABBA pair: the median of those "
+         "per-pair ratios [min-max]. **For latency a ratio > 1 means rocknvme is slower** (the "
+         "opposite of the IOPS ratio). The A/A row is nvme (slot B) / nvme (slot A): its "
+         "spread is the noise floor for these ratios. Under TCG the tail percentiles (p99.9 "
+         "of a few thousand I/Os per run: a handful of samples) mostly measure host "
+         "scheduling.", "",
+         "| job | dir | driver | p50 us | p99 us | p99.9 us | p50 ratio (> 1: rocknvme slower) "
+         "| p99 ratio (> 1: rocknvme slower) | p99.9 ratio (> 1: rocknvme slower) |",
+         "|---|---|---|---|---|---|---|---|---|"]
+    for t in table + ([aa] if aa else []):
+        label = t["job"] if t["set"] == "ab" else f"A/A control: {t['job']}"
+        for d in DIRS:
+            la, lb = t["sa"].get("lat", {}).get(d), t["sb"].get("lat", {}).get(d)
+            if not la and not lb:
+                continue
+            pl = t["paired_lat"].get(d, {})
+            la, lb = la or {}, lb or {}
+            L.append(f"| {label} | {d} | {t['a']} | " +
+                     " | ".join(fmt_lat(la.get(pc)) for pc in PCTS) + " | " +
+                     " | ".join(fmt_ratio(pl.get(pc)) for pc in PCTS) + " |")
+            L.append(f"| | | {t['b']} | " + " | ".join(fmt_lat(lb.get(pc)) for pc in PCTS) +
+                     " | | | |")
+            label = ""
+    return L
 
 
 def plot(args, table, aa, issue5):
@@ -526,6 +646,16 @@ def plot(args, table, aa, issue5):
         lo, hi = spread(issue5["paired"])
         rows.append(("issue 5: rocknvme\\npoll QD1 / nvme\\nirq QD1", issue5["ratio"], lo, hi, 3,
                      med(issue5["paired"])))
+    lat = []  # label, {pc: (paired median, lo, hi)}
+    for t in table + ([aa] if aa else []):
+        for d in DIRS:
+            pl = t["paired_lat"].get(d, {})
+            if not pl:
+                continue
+            name = t["job"] if t["set"] == "ab" else "A/A: nvme / nvme\\n" + t["job"]
+            if sum(1 for dd in DIRS if t["paired_lat"].get(dd)) > 1:
+                name += f" ({d})"
+            lat.append((name, {pc: (med(v), *spread(v)) for pc, v in pl.items()}))
     if not rows or not shutil.which("gnuplot"):
         return
     data = os.path.join(args.out, "bench-plot.dat")
@@ -534,9 +664,46 @@ def plot(args, table, aa, issue5):
             f.write(f'{i} {r:.4f} {lo:.4f} {hi:.4f} {c} "{label}" {pm:.4f}\n')
     ymax = max(1.3, max(row[3] for row in rows) * 1.08)
     ystep = 0.1 if ymax <= 1.6 else 0.2 if ymax <= 3 else 0.5
+    # Latency panel data: one block per percentile (gnuplot "index"), bars side by side.
+    ldata = os.path.join(args.out, "bench-plot-lat.dat")
+    lmax = 1.3
+    with open(ldata, "w") as f:
+        for k, pc in enumerate(PCTS):
+            for i, (_, v) in enumerate(lat):
+                if pc in v:
+                    m, lo, hi = v[pc]
+                    lmax = max(lmax, hi * 1.08)
+                    f.write(f"{i + (k - 1) * 0.27:.2f} {m:.4f} {lo:.4f} {hi:.4f}\n")
+            f.write("\n\n")
+    clipped = ", clipped at 4 (numbers in bench.md)" if lmax > 4.0 else ""
+    lmax = min(lmax, 4.0)  # a wild tail ratio is clipped, its number is in bench.md
+    lstep = 0.1 if lmax <= 1.6 else 0.2 if lmax <= 3 else 0.5
+    xt = ", ".join(f'"{name}" {i}' for i, (name, _) in enumerate(lat))
+    lat_plot = ""
+    if lat:
+        colors = ("#66ccee", "#228833", "#aa3377")
+        parts = []
+        for k, pc in enumerate(PCTS):
+            parts.append(f'"{ldata}" index {k} using 1:2 with boxes lc rgb "{colors[k]}" '
+                         f'title "{pc}"')
+            parts.append(f'"{ldata}" index {k} using 1:2:3:4 with yerrorbars lc rgb "black" '
+                         "pt 0 lw 1 notitle")
+        lat_plot = f"""
+set title "completion latency rocknvme / nvme per ABBA pair (> 1: rocknvme SLOWER)\\nbars: median of the per-pair ratios of fio's clat p50, p99, p99.9; whiskers: min-max over the pairs{clipped}"
+set ylabel "latency ratio (> 1: rocknvme slower)"
+set yrange [0:{lmax:.3f}]
+set ytics {lstep}
+set xrange [-0.6:{len(lat) - 0.4}]
+set boxwidth 0.25
+set xtics ({xt})
+set key top left reverse Left samplen 2 opaque
+plot {", ".join(parts)}
+"""
+    panels = 2 if lat else 1
     gp = f"""
-set terminal pngcairo size 1200,650 font ",11"
+set terminal pngcairo size 1200,{650 * panels} font ",11"
 set output "{os.path.join(args.out, 'bench.png')}"
+set multiplot layout {panels},1
 set title "rocknvme / in-kernel nvme, IOPS ratio of medians ({args.mode} run: {args.rounds} rounds x {args.runtime} s, ABBA)\\nbars: ratio of the median IOPS; whiskers: min-max of the per-round paired ratios; QEMU TCG arm64, kernel {args.abi}"
 set ylabel "IOPS ratio (> 1: rocknvme faster)"
 set yrange [0:{ymax:.3f}]
@@ -552,12 +719,14 @@ set key top left reverse Left samplen 1 opaque
 set palette defined (1 "#4477aa", 2 "#999999", 3 "#ee7733")
 set cbrange [1:3]
 unset colorbox
-set arrow from graph 0, first 1.0 to graph 1, first 1.0 nohead lw 2 lc rgb "#cc3311"
-set label "1.0 = parity" at graph 1.01, first 1.0 left tc rgb "#cc3311"
+set arrow 1 from graph 0, first 1.0 to graph 1, first 1.0 nohead lw 2 lc rgb "#cc3311"
+set label 1 "1.0 = parity" at graph 1.01, first 1.0 left tc rgb "#cc3311"
 plot "{data}" using 1:2:5:xtic(6) with boxes lc palette notitle, \\
      "" using 1:2:3:4 with yerrorbars lc rgb "black" pt 0 lw 1.5 notitle, \\
      "" using 1:7 with points pt 13 ps 1.5 lc rgb "black" title "median of the per-round paired ratios", \\
      "" using 1:({ymax:.3f} * 0.03):(sprintf("%.3f", $2)) with labels font ",10" notitle
+{lat_plot}
+unset multiplot
 """
     gpf = os.path.join(args.out, "bench.gp")
     with open(gpf, "w") as f:

@@ -3,7 +3,8 @@
 # ONLY the shared libraries they need, the kernel modules under test (in-kernel nvme and ours),
 # our own test tools (tests/tools, built static here by its Makefile), the packaging scripts,
 # the guest test scripts with the result helpers they share with the host (tests/lib/results.sh),
-# fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not changed.
+# tests/lib/fio-json.awk, fio-jobs/*.fio and /init. Skipped when a hash of its inputs has not
+# changed.
 #
 #   mkinitramfs.sh ARCH OUT        ARCH = arm64 | x86
 #   KERNEL=6.12|7 (environment)     the kernel line whose modules go in (default: Debian 12's
@@ -47,6 +48,7 @@ KO=$(rnv_ko "$ARCH" "$KERNEL")
 GUEST_DIR=$RNV_TOP/tests/guest
 TOOLS_DIR=$RNV_TOP/tests/tools
 RESULTS_SH=$RNV_TOP/tests/lib/results.sh
+FIO_JSON_AWK=$RNV_TOP/tests/lib/fio-json.awk
 PKG_DIR=$RNV_TOP/packaging
 
 log() { printf '[mkinitramfs %s] %s\n' "$ARCH" "$*" >&2; }
@@ -132,7 +134,8 @@ mod_path() {
 input_key() {
 	{
 		echo "$ARCH $VER"
-		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/* "$RESULTS_SH"
+		cat "$0" "$GUEST_DIR"/* "$RNV_TOP"/fio-jobs/*.fio "$TOOLS_DIR"/* "$RESULTS_SH" \
+			"$FIO_JSON_AWK"
 		cat "$PKG_DIR/rocknvme-switch" "$PKG_DIR/rocknvme-list" "$PKG_DIR"/modprobe.d/*.conf
 		"$CC" --version | head -n1
 		[ -f "$KO" ] && sha256sum "$KO"
@@ -227,6 +230,8 @@ build() {
 	install -m 644 "$RESULTS_SH" "$root/tests/results.sh"
 	mkdir -p "$root/tests/fio-jobs"
 	cp "$RNV_TOP"/fio-jobs/*.fio "$root/tests/fio-jobs/"
+	# The fio json reader that lib.sh shares with the host's bench report.
+	cp "$FIO_JSON_AWK" "$root/tests/fio-json.awk"
 	install -m 755 "$GUEST_DIR/init.sh" "$root/init"
 
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |

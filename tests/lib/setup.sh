@@ -10,8 +10,12 @@
 #     state (the host's sources and lists are not touched): arm64 and amd64 headers, the
 #     arm64 kernel and its modules; 7.x builds in a trixie root made once with mmdebstrap.
 # Everything lands in $RNV_CACHE (default ~/.cache/rocknvme), outside the repository.
-# A stamp file per step makes the second run a no-op. Prints env lines for callers.
+# A stamp file per step makes the second run a no-op. Prints a few "[setup] ..." progress
+# lines on stderr; apt's, dpkg's, mmdebstrap's and the downloads' own output goes to
+# $RNV_CACHE/setup.log (appended, one "=== setup" header per run that logs anything), and its
+# last lines of this run are shown when setup fails.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh"
 
 HOST_PKGS="qemu-system-arm qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
@@ -24,6 +28,41 @@ GUEST_BINS="fio nvme kmod mkfs.ext4 e2fsck bash blkdiscard sha256sum dd blockdev
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+SETUP_LOG=$RNV_CACHE/setup.log
+# This run's header in the log ($$ is the same in command substitutions), written before the
+# first logged command, so that a run with nothing to do leaves the log alone.
+LOG_MARK="=== setup $(date -u +%Y-%m-%dT%H:%M:%SZ) pid $$"
+logged() { [ -f "$SETUP_LOG" ] && grep -qxF -- "$LOG_MARK" "$SETUP_LOG"; }
+# quiet CMD...: run CMD (a command or a function) with its output appended to $SETUP_LOG.
+quiet() {
+	logged || echo "$LOG_MARK" >>"$SETUP_LOG"
+	echo "+ $*" >>"$SETUP_LOG"
+	"$@" >>"$SETUP_LOG" 2>&1
+}
+
+# in_dir DIR CMD...: run CMD in DIR (apt-get download writes to the current directory).
+in_dir() {
+	local d=$1 rc=0
+	shift
+	pushd "$d" >/dev/null
+	"$@" || rc=$?
+	popd >/dev/null
+	return "$rc"
+}
+
+# On failure: this run's last lines of the log (other runs sharing the cache may append too).
+on_exit() {
+	local rc=$?
+	[ "$rc" = 0 ] && return 0
+	log "FAILED (exit $rc)"
+	if logged; then
+		log "last lines of $SETUP_LOG:"
+		awk -v m="$LOG_MARK" '$0 == m { p = 1 } p' "$SETUP_LOG" | tail -n 25 | sed 's/^/    /' >&2
+	fi
+	return "$rc"
+}
+trap on_exit EXIT
+
 need_host_pkgs() {
 	local missing=() p
 	dpkg --print-foreign-architectures | grep -qx arm64 || missing+=(arch)
@@ -31,10 +70,11 @@ need_host_pkgs() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing Debian packages: ${missing[*]}"
+	log "installing Debian packages: ${missing[*]} (apt-get; output in $SETUP_LOG)"
 	dpkg --add-architecture arm64
-	apt-get update -q >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $HOST_PKGS >&2
+	quiet apt-get update -q
+	# shellcheck disable=SC2086 # one word per package
+	quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $HOST_PKGS
 }
 
 resolve_abi() {
@@ -43,7 +83,8 @@ resolve_abi() {
 	abi=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
 		sed -n 's/.*Depends: linux-image-\(.*\)-arm64.*/\1/p' | head -n1)
 	if [ -z "$abi" ]; then
-		apt-get update -q >&2
+		log "apt-get update (the arm64 kernel metapackage is not in the lists yet)"
+		quiet apt-get update -q
 		abi=$(apt-cache depends linux-image-arm64:arm64 |
 			sed -n 's/.*Depends: linux-image-\(.*\)-arm64.*/\1/p' | head -n1)
 	fi
@@ -51,21 +92,34 @@ resolve_abi() {
 	echo "$abi"
 }
 
-# fetch_deb NAME[:ARCH]: download into the deb cache once.
-fetch_deb() {
-	local name=$1 base=${1%%:*}
-	ls "$RNV_CACHE/debs/${base}_"*.deb >/dev/null 2>&1 && return 0
-	(cd "$RNV_CACHE/debs" && apt-get download -q "$name" >&2)
+# cached NAME[:ARCH]: the deb cache holds NAME (for ARCH, or Architecture: all).
+cached() {
+	local base=${1%%:*} arch="" f
+	[ "$base" != "$1" ] && arch=${1#*:}
+	for f in "$RNV_CACHE/debs/${base}_"*.deb; do
+		[ -e "$f" ] || continue
+		[ -z "$arch" ] && return 0
+		case $f in *_"$arch".deb | *_all.deb) return 0 ;; esac
+	done
+	return 1
+}
+
+# fetch_debs NAME[:ARCH]...: download those not in the deb cache yet, in ONE apt-get call.
+fetch_debs() {
+	local n want=()
+	for n in "$@"; do
+		cached "$n" || want+=("$n")
+	done
+	[ ${#want[@]} -eq 0 ] && return 0
+	in_dir "$RNV_CACHE/debs" quiet apt-get download -q "${want[@]}"
 }
 
 unpack_kernels() {
 	local abi=$1 d
 	[ -f "$RNV_CACHE/kernel-$abi.stamp" ] && return 0
 	log "fetching Debian kernel $abi (arm64 image + headers, amd64 image)"
-	fetch_deb "linux-image-$abi-arm64:arm64"
-	fetch_deb "linux-headers-$abi-arm64:arm64"
-	fetch_deb "linux-headers-$abi-common"
-	fetch_deb "linux-image-$abi-amd64:amd64"
+	fetch_debs "linux-image-$abi-arm64:arm64" "linux-headers-$abi-arm64:arm64" \
+		"linux-headers-$abi-common" "linux-image-$abi-amd64:amd64"
 	for d in arm64 amd64; do
 		rm -rf "$RNV_CACHE/kernel-$abi-$d"
 		mkdir -p "$RNV_CACHE/kernel-$abi-$d"
@@ -89,9 +143,10 @@ host_headers() {
 	local abi=$1
 	dpkg-query -W -f='${Status}' "linux-headers-$abi-amd64" 2>/dev/null | grep -q 'ok installed' && return 0
 	log "installing amd64 headers $abi (kbuild host tools + native x86_64 build)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "linux-headers-$abi-amd64" >&2 ||
-		{ apt-get update -q >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends "linux-headers-$abi-amd64" >&2; }
+	quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"linux-headers-$abi-amd64" ||
+		{ quiet apt-get update -q; quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			-q --no-install-recommends "linux-headers-$abi-amd64"; }
 }
 
 # owner_pkg PATH: the Debian package that ships PATH, trying the merged-/usr spellings too.
@@ -142,28 +197,32 @@ deb_unpacked() {
 # be reading the root at that moment.
 guest_root_arm64() {
 	local root="$RNV_CACHE/guest-arm64" stamp="$RNV_CACHE/guest-arm64.stamp" p deb b
-	local missing=() bins=()
+	local missing=() bins=() pkgs=()
 	if [ -f "$stamp" ]; then
 		for b in $GUEST_BINS; do
 			guest_has "$root" "$b" || missing+=("$b")
 		done
 		[ ${#missing[@]} -eq 0 ] && return 0
 		log "adding to the arm64 guest userland: ${missing[*]}"
-		for p in $(guest_pkgs "${missing[@]}"); do
-			fetch_deb "$p:arm64"
-			deb=$(ls "$RNV_CACHE/debs/${p}_"*arm64.deb)
+		read -ra pkgs <<<"$(guest_pkgs "${missing[@]}" | tr '\n' ' ')"
+		fetch_debs "${pkgs[@]/%/:arm64}"
+		for p in "${pkgs[@]}"; do
+			deb=$(deb "$p" arm64)
 			deb_unpacked "$root" "$deb" || dpkg -x "$deb" "$root"
 		done
 		touch "$stamp"
 		return 0
 	fi
-	log "fetching arm64 guest userland ($GUEST_BINS)"
+	log "fetching the arm64 guest userland ($GUEST_BINS): one apt-get download"
 	rm -rf "$root"
 	mkdir -p "$root"
 	read -ra bins <<<"$GUEST_BINS"
-	for p in libc6 libgcc-s1 $(guest_pkgs "${bins[@]}"); do
-		fetch_deb "$p:arm64"
-		dpkg -x "$RNV_CACHE/debs/${p}_"*arm64.deb "$root"
+	read -ra pkgs <<<"$({ echo libc6; echo libgcc-s1; guest_pkgs "${bins[@]}"; } |
+		sort -u | tr '\n' ' ')"
+	fetch_debs "${pkgs[@]/%/:arm64}"
+	log "unpacking ${#pkgs[@]} .debs into $root"
+	for p in "${pkgs[@]}"; do
+		dpkg -x "$(deb "$p" arm64)" "$root"
 	done
 	touch "$stamp"
 }
@@ -172,8 +231,8 @@ checkpatch() {
 	local abi=$1 deb d
 	[ -x "$RNV_CACHE/checkpatch/scripts/checkpatch.pl" ] && return 0
 	log "fetching checkpatch.pl from Debian's linux-source"
-	fetch_deb linux-source-6.1
-	deb=$(ls "$RNV_CACHE/debs/linux-source-6.1_"*.deb | head -n1)
+	fetch_debs linux-source-6.1
+	deb=$(deb linux-source-6.1 all)
 	d=$(mktemp -d)
 	dpkg -x "$deb" "$d"
 	mkdir -p "$RNV_CACHE/checkpatch"
@@ -213,7 +272,7 @@ suite_update() {
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 	echo "deb [signed-by=$KEYRING] $MIRROR $1 main" > "$d/sources.list"
 	log "apt update for $1 (private lists in $d)"
-	sapt "$1" apt-get -q update >&2
+	quiet sapt "$1" apt-get -q update
 	touch "$d/updated.stamp"
 }
 
@@ -232,18 +291,27 @@ suite_abi() {
 	echo "$img"
 }
 
-# sfetch SUITE NAME[:ARCH]...: download from SUITE into the deb cache once.
+# sfetch SUITE NAME[:ARCH]...: download from SUITE into the deb cache those not there yet,
+# in one apt-get call.
 sfetch() {
-	local s=$1 n
+	local s=$1 n want=()
 	shift
 	for n in "$@"; do
-		ls "$RNV_CACHE/debs/${n%%:*}_"*.deb >/dev/null 2>&1 && continue
-		(cd "$RNV_CACHE/debs" && sapt "$s" apt-get download -q "$n" >&2)
+		cached "$n" || want+=("$n")
 	done
+	[ ${#want[@]} -eq 0 ] && return 0
+	in_dir "$RNV_CACHE/debs" quiet sapt "$s" apt-get download -q "${want[@]}"
 }
 
-# deb NAME ARCH: the cached .deb of NAME for ARCH (all or ARCH).
-deb() { ls "$RNV_CACHE/debs/${1}_"*"_$2.deb" "$RNV_CACHE/debs/${1}_"*_all.deb 2>/dev/null | head -n1; }
+# deb NAME ARCH: the cached .deb of NAME for ARCH (all or ARCH); 1 with a message if none.
+deb() {
+	local f
+	for f in "$RNV_CACHE/debs/${1}_"*"_$2.deb" "$RNV_CACHE/debs/${1}_"*_all.deb; do
+		[ -e "$f" ] && { echo "$f"; return 0; }
+	done
+	log "no $2 .deb of $1 in $RNV_CACHE/debs"
+	return 1
+}
 
 # What a build root holds: the compilers (native and aarch64), what the kbuild tools link
 # (libelf, libssl), pahole for BTF, sparse for lint, and dkms for the packaging test.
@@ -257,8 +325,8 @@ make_root() {
 	[ "$(cat "$root.stamp" 2>/dev/null)" = "$ROOT_PKGS" ] && return 0
 	log "making the $1 build root with mmdebstrap (about a minute)"
 	rm -rf "$root" "$root.stamp"
-	mmdebstrap --variant=apt --architectures=amd64 --include="$ROOT_PKGS" \
-		"$1" "$root" "deb [signed-by=$KEYRING] $MIRROR $1 main" >&2
+	quiet mmdebstrap --variant=apt --architectures=amd64 --include="$ROOT_PKGS" \
+		"$1" "$root" "deb [signed-by=$KEYRING] $MIRROR $1 main"
 	echo "$ROOT_PKGS" >"$root.stamp"
 }
 
