@@ -215,9 +215,16 @@ EOF
 # The scripts are the test suite: a quoting slip there makes a check pass that should not.
 run_shellcheck() {
 	local files=() log=$LINT/shellcheck.log
+	# Every *.sh (sourced helpers too: they say their shell in a directive), and the
+	# extension-less scripts of .ci/ and packaging/ that start with a shell's #!.
 	mapfile -t files < <(cd "$RNV_TOP" && { git ls-files -- '*.sh' .ci/run 'packaging/*' 2>/dev/null ||
-		find tests .ci packaging -name '*.sh'; } | sort -u |
-		while read -r f; do [ -f "$f" ] && head -n 1 "$f" | grep -qE '^#!.*(ba)?sh' && echo "$f"; done)
+		find tests .ci packaging -type f; } | sort -u | while read -r f; do
+			[ -f "$f" ] || continue
+			case $f in
+			*.sh) echo "$f" ;;
+			*) head -n 1 "$f" | grep -qE '^#!.*(ba)?sh' && echo "$f" ;;
+			esac
+		done)
 	if ! command -v shellcheck >/dev/null; then
 		result FAIL shellcheck "shellcheck not installed: run make setup"
 	elif (cd "$RNV_TOP" && shellcheck -x -S warning -f gcc "${files[@]}") >"$log" 2>&1; then

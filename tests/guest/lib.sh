@@ -245,6 +245,7 @@ mixed_verify_pass() {
 # (asked before each pass; $VERIFY_START holds the start time). After each pass a progress line
 # ends with PROGRESS's output. A failing pass ends the run. Sets VERIFY_PASSES, VERIFY_WROTE and
 # VERIFY_VERIFIED (bytes), VERIFY_SECS, and VERIFY_FAILED ("" when every pass verified).
+# shellcheck disable=SC2034 # VERIFY_* are this function's results, read by the callers
 mixed_verify_passes() {
 	local name=$1 range=$2 while=$3 progress=$4 seed
 	VERIFY_START=$(date +%s) VERIFY_PASSES=0 VERIFY_WROTE=0 VERIFY_VERIFIED=0 VERIFY_FAILED=""

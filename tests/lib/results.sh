@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Result lines, one set of helpers for the host check scripts (tests/dts, tests/pkg) and the
 # guest tests (tests/lib/mkinitramfs.sh copies this file to /tests/results.sh in the guest
 # image; /tests/lib.sh sources it). Sourced, not run.
