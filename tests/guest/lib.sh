@@ -112,6 +112,18 @@ debugfs_dir() { echo "/sys/kernel/debug/rocknvme/$(basename "$CTRL")"; }
 # rq_counts: "STARTED ENDED" from debugfs: requests dispatched to the controller and ended.
 rq_counts() { sed -n 's/^requests: \([0-9]*\) started, \([0-9]*\) ended$/\1 \2/p' "$(debugfs_dir)/queues"; }
 
+# check_each_once NAME: every request the driver dispatched was ended exactly once (a double
+# completion or a lost one breaks the equality), and there was at least one.
+check_each_once() {
+	local started ended
+	read -r started ended <<<"$(rq_counts)"
+	if [ -n "$started" ] && [ "$started" -gt 0 ] && [ "$started" = "$ended" ]; then
+		pass "$1" "$started requests dispatched, $ended ended: each exactly once"
+	else
+		fail "$1" "requests dispatched '$started', ended '$ended'"
+	fi
+}
+
 # now_ms: wall-clock milliseconds, from bash's EPOCHREALTIME (busybox date has no %N).
 now_ms() {
 	local t=${EPOCHREALTIME/./}

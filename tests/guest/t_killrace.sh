@@ -45,12 +45,7 @@ else
 fi
 # Held requests are released within delay_ms; dropped ones are replayed after a reset.
 sleep 2
-read -r started ended <<<"$(rq_counts)"
-if [ -n "$started" ] && [ "$started" -gt 0 ] && [ "$started" = "$ended" ]; then
-	pass killrace-once "$started requests dispatched, $ended ended: each exactly once"
-else
-	fail killrace-once "requests dispatched '$started', ended '$ended'"
-fi
+check_each_once killrace-once
 check killrace-state "$(cat "$sysfs/state")" live "controller state"
 "$RMMOD" rocknvme
 exit 0

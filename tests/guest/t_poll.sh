@@ -74,12 +74,7 @@ else
 	fail poll-race-verify "${bad:-$passes passes, poll queue completions $c0 -> $c1}"
 fi
 sleep 1
-read -r started ended <<<"$(rq_counts)"
-if [ -n "$started" ] && [ "$started" -gt 0 ] && [ "$started" = "$ended" ]; then
-	pass poll-race-once "$started requests dispatched, $ended ended: each exactly once"
-else
-	fail poll-race-once "requests dispatched '$started', ended '$ended'"
-fi
+check_each_once poll-race-once
 check poll-race-state "$(cat "$sysfs/state")" live "controller state"
 "$RMMOD" rocknvme
 "$MODPROBE" rocknvme
