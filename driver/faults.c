@@ -12,13 +12,20 @@
  *                        that does not stop when disabled
  *   fail_events N        the next N async event completions fail
  *   hmb_fake_kib K       pretend Identify asked for a K KiB Host Memory Buffer
- * Each hook is one call where the real event would be seen: rnv_fault_inject
- * in queue.c's completion path, rnv_fault_ready_stuck in ctrl.c's RDY wait,
- * rnv_fault_event_fails in ns.c's event completion, rnv_fault_hmb_kib in
- * power.c. This file calls nothing of the driver's: every layer may use it.
+ * Each hook is one call where the real event would be seen: rnv_fault_io (a
+ * static-key test, then rnv_fault_inject) in queue.c's completion path,
+ * rnv_fault_ready_stuck in ctrl.c's RDY wait, rnv_fault_event_fails in ns.c's
+ * event completion, rnv_fault_hmb_kib in power.c. This file calls nothing of the driver's: every layer may use it.
  */
 #include <linux/debugfs.h>
 #include "rocknvme.h"
+
+/*
+ * Off (a patched-out branch in the completion path, rnv_fault_io) until a
+ * test first arms drop_completions, fail_commands or delay_completions;
+ * then on until the module unloads. Ordinary use never pays for the hook.
+ */
+DEFINE_STATIC_KEY_FALSE(rnv_fault_io_armed);
 
 /*
  * One completion held back. Allocated per hold (GFP_ATOMIC, in the
@@ -185,6 +192,18 @@ static int rnv_atomic_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(rnv_atomic_fops, rnv_atomic_get, rnv_atomic_set, "%llu\n");
 
+/* The I/O completion knobs: the hook is switched on before the count is set. */
+static int rnv_io_knob_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	if (val)
+		static_branch_enable(&rnv_fault_io_armed);
+	atomic_set(data, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rnv_io_knob_fops, rnv_atomic_get, rnv_io_knob_set, "%llu\n");
+
 /* Shared by the u32 knobs; each has its own setter with its own bounds. */
 static int rnv_u32_get(void *data, u64 *val)
 {
@@ -217,10 +236,10 @@ void rnv_fault_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir)
 {
 	struct rnv_fault *f = &ctrl->fault;
 
-	debugfs_create_file_unsafe("drop_completions", 0600, dir, &f->drop, &rnv_atomic_fops);
-	debugfs_create_file_unsafe("fail_commands", 0600, dir, &f->fail, &rnv_atomic_fops);
+	debugfs_create_file_unsafe("drop_completions", 0600, dir, &f->drop, &rnv_io_knob_fops);
+	debugfs_create_file_unsafe("fail_commands", 0600, dir, &f->fail, &rnv_io_knob_fops);
 	debugfs_create_file_unsafe("fail_status", 0600, dir, &f->fail_status, &rnv_status_fops);
-	debugfs_create_file_unsafe("delay_completions", 0600, dir, &f->delay, &rnv_atomic_fops);
+	debugfs_create_file_unsafe("delay_completions", 0600, dir, &f->delay, &rnv_io_knob_fops);
 	debugfs_create_file_unsafe("delay_ms", 0600, dir, &f->delay_ms, &rnv_delay_ms_fops);
 	debugfs_create_file_unsafe("stuck_ready", 0600, dir, &f->stuck_ready, &rnv_atomic_fops);
 	debugfs_create_file_unsafe("fail_events", 0600, dir, &f->fail_event, &rnv_atomic_fops);

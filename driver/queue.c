@@ -192,7 +192,7 @@ static void rnv_cqe_handle(struct rnv_queue *q, struct nvme_completion *cqe,
 	cmd->status = le16_to_cpu(cqe->status) >> 1;
 	cmd->result = cqe->result;
 	/* Test hook: may change the status, drop or hold the completion. */
-	if (unlikely(q->qid && rnv_fault_inject(q->ctrl, req)))
+	if (q->qid && rnv_fault_io(q->ctrl, req))
 		return;
 	/*
 	 * A successful request joins the caller's batch, ended all at once

@@ -33,6 +33,7 @@
 #include <linux/cdev.h>
 #include <linux/dmapool.h>
 #include <linux/interrupt.h>
+#include <linux/jump_label.h>
 #include <linux/moduleparam.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
@@ -331,6 +332,13 @@ void rnv_fault_init(struct rnv_ctrl *ctrl);
 void rnv_fault_stop(struct rnv_ctrl *ctrl);
 void rnv_fault_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir);
 bool rnv_fault_inject(struct rnv_ctrl *ctrl, struct request *req);
+DECLARE_STATIC_KEY_FALSE(rnv_fault_io_armed);
+
+/* The I/O completion hook: a no-op branch until a test arms a knob. */
+static inline bool rnv_fault_io(struct rnv_ctrl *ctrl, struct request *req)
+{
+	return static_branch_unlikely(&rnv_fault_io_armed) && rnv_fault_inject(ctrl, req);
+}
 bool rnv_fault_held(struct rnv_ctrl *ctrl, struct request *req);
 bool rnv_fault_ready_stuck(struct rnv_ctrl *ctrl);
 bool rnv_fault_event_fails(struct rnv_ctrl *ctrl);
