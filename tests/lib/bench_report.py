@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import lzma
+import math
 import os
 import re
 import shutil
@@ -136,6 +137,29 @@ def spread(vals):
 
 def med(vals):
     return statistics.median(vals) if vals else 0
+
+
+def median_ci(vals, level=0.95):
+    """Distribution-free confidence interval for the median of vals: the order statistics
+    x(k) and x(n+1-k) with the largest k whose binomial(n, 1/2) coverage is still >= level.
+    Returns (lo, hi, coverage), or None when n is too small for any such interval (n < 6
+    at 95 %). No assumption about the shape of the ratios; deterministic, no resampling."""
+    n = len(vals)
+    xs = sorted(vals)
+    best = None
+    for k in range(1, n // 2 + 1):
+        # P(x(k) <= median <= x(n+1-k)) = 1 - 2 * P(Binomial(n, 1/2) <= k - 1)
+        tail = sum(math.comb(n, i) for i in range(k)) / 2 ** n
+        cover = 1 - 2 * tail
+        if cover < level:
+            break
+        best = (xs[k - 1], xs[n - k], cover)
+    return best
+
+
+def ci_txt(vals):
+    ci = median_ci(vals)
+    return f"95% CI {ci[0]:.3f}-{ci[1]:.3f}" if ci else "too few pairs for a 95% CI"
 
 
 def fmt_n(x):
@@ -415,7 +439,8 @@ def main():
         lo, hi = spread(aa["paired"])
         L.append(f"Noise floor (A/A): the in-kernel nvme against itself, rebound between slots "
                  f"like every A/B pair, gives {aa['ratio']:.3f} (paired rounds {lo:.3f}-{hi:.3f}, "
-                 f"paired median {med(aa['paired']):.3f}). Any A/B ratio within that distance of "
+                 f"paired median {med(aa['paired']):.3f}, {ci_txt(aa['paired'])}). Any A/B "
+                 "ratio within that distance of "
                  "1.0 is not a measured difference.")
     if issue5:
         lo, hi = spread(issue5["paired"])
@@ -463,10 +488,16 @@ def main():
         verdict = ("met" if goal["ratio"] >= 1.0 and pm >= 1.0 else
                    "NOT met" if goal["ratio"] < 1.0 and pm < 1.0 else
                    "split (one of the two below 1.00)")
+        ci = median_ci(goal["paired"])
+        shown = ("" if not ci else
+                 " The interval lies above 1.00: rocknvme measurably faster." if ci[0] > 1.0 else
+                 " The interval lies below 1.00: rocknvme measurably slower." if ci[1] < 1.0 else
+                 " The interval contains 1.00: no difference is shown either way.")
         L.append(f"- Polled QD1, both drivers polled ({POLL_JOB}, goal >= 1.00): rocknvme/nvme "
                  f"ratio of medians **{goal['ratio']:.3f}**, paired median **{pm:.3f}** "
-                 f"[paired rounds {lo:.3f}-{hi:.3f}, {len(goal['paired'])} pairs] -> {verdict} in "
-                 "this run; read it against the A/A noise floor above.")
+                 f"({ci_txt(goal['paired'])}) [paired rounds {lo:.3f}-{hi:.3f}, "
+                 f"{len(goal['paired'])} pairs] -> {verdict} in this run.{shown} Read it against "
+                 "the A/A noise floor above.")
     elif goal:
         L.append(f"- Polled QD1 ({POLL_JOB}): no complete pair, no ratio.")
     if per_qp:

@@ -7,6 +7,7 @@
 #   test_hmb.c   driver/hmbplan.c  Host Memory Buffer chunk plan and descriptors
 #   opcodes.sh   driver/*.c        what the driver refuses (and SUBMIT_IO allows, and treats as
 #                                  changing namespaces) = rnv-ioctl's tests/tools/nvme-opcodes.h
+#   bench_stats.py tests/lib/bench_report.py  the median's confidence interval make bench prints
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -37,6 +38,12 @@ rc=$?
 grep '^RNV-RESULT ' "$OUT/opcodes.log"
 if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/opcodes.log"; then
 	echo "RNV-RESULT FAIL unit-opcodes exit $rc without a failed check: $(tail -n 3 "$OUT/opcodes.log" | tr '\n' ' ')"
+fi
+python3 "$RNV_TOP/tests/unit/bench_stats.py" >"$OUT/bench_stats.log" 2>&1
+rc=$?
+grep '^RNV-RESULT ' "$OUT/bench_stats.log"
+if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/bench_stats.log"; then
+	echo "RNV-RESULT FAIL unit-bench exit $rc without a failed check: $(tail -n 3 "$OUT/bench_stats.log" | tr '\n' ' ')"
 fi
 } | tee "$log"
 passed=$(grep -c 'RNV-RESULT PASS' "$log")
