@@ -55,6 +55,7 @@ static int rnv_queues_show(struct seq_file *m, void *unused)
 		   atomic_read(&ctrl->aer_outstanding));
 	seq_printf(m, "requests: %llu started, %llu ended\n",
 		   rnv_percpu_sum(ctrl->rq_started), rnv_percpu_sum(ctrl->rq_ended));
+	seq_printf(m, "cancel: %u left in a poller's batch\n", READ_ONCE(ctrl->cancel_in_batch));
 	seq_printf(m, "injected: %u dropped, %u failed, %u delayed\n",
 		   atomic_read(&ctrl->fault.dropped), atomic_read(&ctrl->fault.failed),
 		   atomic_read(&ctrl->fault.delayed));

@@ -12,18 +12,27 @@
  *                        that does not stop when disabled
  *   fail_events N        the next N async event completions fail
  *   hmb_fake_kib K       pretend Identify asked for a K KiB Host Memory Buffer
+ *   poll_gap_us U        a poller's batch of completions sleeps U us (0..200000)
+ *                        before it is ended: the window, after the poller left
+ *                        the CQ lock and blk-mq's RCU section, in which a reset's
+ *                        cancel must leave its requests alone; in QEMU it lasts
+ *                        microseconds and no reset lands in it otherwise
  * Each hook is one call where the real event would be seen: rnv_fault_io (a
- * static-key test, then rnv_fault_inject) in queue.c's completion path,
+ * static-key test, then rnv_fault_inject) in queue.c's completion path and
+ * rnv_fault_batch_gap (the same key) where a batch is ended,
  * rnv_fault_ready_stuck in ctrl.c's RDY wait, rnv_fault_event_fails in ns.c's
- * event completion, rnv_fault_hmb_kib in power.c. This file calls nothing of the driver's: every layer may use it.
+ * event completion, rnv_fault_hmb_kib in power.c. This file calls nothing of
+ * the driver's: every layer may use it.
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include "rocknvme.h"
 
 /*
- * Off (a patched-out branch in the completion path, rnv_fault_io) until a
- * test first arms drop_completions, fail_commands or delay_completions;
- * then on until the module unloads. Ordinary use never pays for the hook.
+ * Off (a patched-out branch in the completion path, rnv_fault_io, and where
+ * a batch ends, rnv_fault_batch_gap) until a test first arms
+ * drop_completions, fail_commands, delay_completions or poll_gap_us; then on
+ * until the module unloads. Ordinary use never pays for the hooks.
  */
 DEFINE_STATIC_KEY_FALSE(rnv_fault_io_armed);
 
@@ -134,6 +143,32 @@ static void rnv_fault_release_work(struct work_struct *work)
 	rnv_fault_release(container_of(f, struct rnv_ctrl, fault), false);
 }
 
+/*
+ * Test hook (poll_gap_us), called as a batch of successful completions is
+ * about to be ended. Only a poll queue's batch waits, and it sleeps: it is
+ * ended in the poller's own process context (io_uring's iopoll, a polled
+ * passthrough), after blk-mq's RCU section, the CQ lock and the poll are
+ * done with. Sleeping there is what a preempted poller does on a PREEMPT
+ * kernel, and what lets a reset's quiesce finish its RCU grace period
+ * meanwhile: a busy wait would hold the grace period up on a
+ * non-preemptible kernel (Debian's 6.1) and the reset would never overlap
+ * the window. An interrupt's batch never waits.
+ */
+void rnv_fault_batch_wait(struct io_comp_batch *iob)
+{
+	struct request *req;
+	struct rnv_queue *q;
+	u32 us;
+
+	rq_list_for_each(&iob->req_list, req) {
+		q = rnv_cmd(req)->q;
+		us = READ_ONCE(q->ctrl->fault.poll_gap_us);
+		if (us && q->qid > q->ctrl->nr_irq_queues)
+			fsleep(us);
+		break;		/* the first request names the queue */
+	}
+}
+
 /* Test hook (stuck_ready): a controller whose RDY never drops. */
 bool rnv_fault_ready_stuck(struct rnv_ctrl *ctrl)
 {
@@ -173,6 +208,7 @@ void rnv_fault_stop(struct rnv_ctrl *ctrl)
 	atomic_set(&f->delay, 0);
 	atomic_set(&f->stuck_ready, 0);
 	atomic_set(&f->fail_event, 0);
+	WRITE_ONCE(f->poll_gap_us, 0);
 	cancel_delayed_work_sync(&f->release_work);
 	rnv_fault_release(ctrl, true);
 }
@@ -231,6 +267,18 @@ static int rnv_delay_ms_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(rnv_delay_ms_fops, rnv_u32_get, rnv_delay_ms_set, "%llu\n");
 
+/* Up to 200 ms: longer than a whole reset of an emulated controller. */
+static int rnv_poll_gap_set(void *data, u64 val)
+{
+	if (val > 200000)
+		return -EINVAL;
+	if (val)
+		static_branch_enable(&rnv_fault_io_armed);
+	WRITE_ONCE(*(u32 *)data, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rnv_poll_gap_fops, rnv_u32_get, rnv_poll_gap_set, "%llu\n");
+
 /* The knobs, in the controller's debugfs directory @dir (debugfs.c). */
 void rnv_fault_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir)
 {
@@ -244,4 +292,5 @@ void rnv_fault_debugfs(struct rnv_ctrl *ctrl, struct dentry *dir)
 	debugfs_create_file_unsafe("stuck_ready", 0600, dir, &f->stuck_ready, &rnv_atomic_fops);
 	debugfs_create_file_unsafe("fail_events", 0600, dir, &f->fail_event, &rnv_atomic_fops);
 	debugfs_create_u32("hmb_fake_kib", 0600, dir, &f->hmb_fake_kib);
+	debugfs_create_file_unsafe("poll_gap_us", 0600, dir, &f->poll_gap_us, &rnv_poll_gap_fops);
 }

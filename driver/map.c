@@ -21,12 +21,16 @@
 
 int rnv_map_pools_create(struct rnv_ctrl *ctrl)
 {
-	/* A list must not cross a controller page: align each to its size. */
-	ctrl->list_page_pool = dma_pool_create("rocknvme-prp-page", ctrl->dev,
+	/*
+	 * PRP and SGL lists, one page or 256 bytes (the pools list in the
+	 * device's sysfs "pools" file). A list must not cross a controller
+	 * page: align each to its size.
+	 */
+	ctrl->list_page_pool = dma_pool_create("rocknvme-list-page", ctrl->dev,
 					       ctrl->page_size, ctrl->page_size, 0);
 	if (!ctrl->list_page_pool)
 		return -ENOMEM;
-	ctrl->list_small_pool = dma_pool_create("rocknvme-prp-256", ctrl->dev,
+	ctrl->list_small_pool = dma_pool_create("rocknvme-list-256", ctrl->dev,
 						RNV_SMALL_POOL_SIZE,
 						RNV_SMALL_POOL_SIZE, 0);
 	if (!ctrl->list_small_pool)

@@ -158,6 +158,7 @@ static void rnv_q_complete_batch(struct io_comp_batch *iob)
 {
 	struct request *req;
 
+	rnv_fault_batch_gap(iob);
 	rq_list_for_each(&iob->req_list, req) {
 		struct rnv_ctrl *ctrl = rnv_cmd(req)->q->ctrl;
 

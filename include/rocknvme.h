@@ -187,6 +187,7 @@ struct rnv_fault {
 	u32 fail_status;
 	u32 delay_ms;			/* how long a completion is held */
 	u32 hmb_fake_kib;		/* HMB size to ask for instead of HMPRE, 0 = off */
+	u32 poll_gap_us;		/* wait before a poller's batch ends */
 	spinlock_t held_lock;		/* held list; see rnv_fault_held */
 	struct list_head held;		/* struct rnv_held, oldest first */
 	struct delayed_work release_work;	/* completes them when due */
@@ -292,6 +293,7 @@ struct rnv_ctrl {
 	struct work_struct reset_work;
 	unsigned int resets;		/* successful resets, for sysfs */
 	unsigned int suspends;		/* system suspends, for debugfs */
+	unsigned int cancel_in_batch;	/* cancels that found a request in a batch */
 	bool restarting;		/* reset work is issuing its own commands */
 	bool io_quiesced;		/* namespace queues quiesced by a reset */
 	bool admin_quiesced;		/* admin queue quiesced by a reset */
@@ -338,6 +340,15 @@ DECLARE_STATIC_KEY_FALSE(rnv_fault_io_armed);
 static inline bool rnv_fault_io(struct rnv_ctrl *ctrl, struct request *req)
 {
 	return static_branch_unlikely(&rnv_fault_io_armed) && rnv_fault_inject(ctrl, req);
+}
+
+void rnv_fault_batch_wait(struct io_comp_batch *iob);
+
+/* The hook where a batch of completions is about to end: the same no-op branch. */
+static inline void rnv_fault_batch_gap(struct io_comp_batch *iob)
+{
+	if (static_branch_unlikely(&rnv_fault_io_armed))
+		rnv_fault_batch_wait(iob);
 }
 bool rnv_fault_held(struct rnv_ctrl *ctrl, struct request *req);
 bool rnv_fault_ready_stuck(struct rnv_ctrl *ctrl);

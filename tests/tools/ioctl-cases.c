@@ -513,23 +513,18 @@ static const struct bad_case cases[] = {
 int run_bad(const char *ctrl_path, const char *disk_path)
 {
 	struct ctx ctrl = { .node = "ctrl" }, disk = { .node = "disk" };
+	struct nodes n;
 	unsigned char *buf, *ref;
 	struct nvme_passthru_cmd c;
 	size_t i;
 	int ret;
 
-	ctrl.fd = open_node(ctrl_path, O_RDWR);
-	disk.fd = open_node(disk_path, O_RDWR);
-	if (ctrl.fd < 0 || disk.fd < 0)
+	if (open_nodes(ctrl_path, disk_path, &n))
 		return 2;
-	disk_info(disk.fd, &disk.nsid, &disk.lbs);
-	if (!disk.nsid) {
-		fprintf(stderr, "rnv-ioctl: %s: NVME_IOCTL_ID failed: %s\n", disk_path,
-			strerror(errno));
-		return 2;
-	}
-	ctrl.nsid = disk.nsid;
-	ctrl.lbs = disk.lbs;
+	ctrl.fd = n.ctrl_fd;
+	disk.fd = n.disk_fd;
+	ctrl.nsid = disk.nsid = n.nsid;
+	ctrl.lbs = disk.lbs = n.lbs;
 
 	buf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ref = malloc(ID_LEN);
@@ -615,6 +610,7 @@ int run_unpriv(const char *ctrl_path, const char *disk_path)
 {
 	struct ctx ctrl = { .node = "ctrl" }, disk = { .node = "disk" };
 	const struct expect eacces = ERR(EACCES);
+	struct nodes n;
 	struct nvme_passthru_cmd c;
 	struct nvme_passthru_cmd64 c64 = { 0 };
 	struct expect nsid;
@@ -622,20 +618,19 @@ int run_unpriv(const char *ctrl_path, const char *disk_path)
 	struct got g;
 
 	/* Open while still root; the files keep working after the drop. */
-	ctrl.fd = open_node(ctrl_path, O_RDWR);
-	disk.fd = open_node(disk_path, O_RDWR);
-	if (ctrl.fd < 0 || disk.fd < 0)
+	if (open_nodes(ctrl_path, disk_path, &n))
 		return 2;
-	disk_info(disk.fd, &disk.nsid, &disk.lbs);
+	ctrl.fd = n.ctrl_fd;
+	disk.fd = n.disk_fd;
+	ctrl.nsid = disk.nsid = n.nsid;
+	ctrl.lbs = disk.lbs = n.lbs;
 	buf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED || !disk.nsid) {
-		fprintf(stderr, "rnv-ioctl: setup failed\n");
+	if (buf == MAP_FAILED) {
+		perror("rnv-ioctl: buffer");
 		return 2;
 	}
 	ctrl.buf = buf;
 	disk.buf = buf;
-	ctrl.nsid = disk.nsid;
-	ctrl.lbs = disk.lbs;
 
 	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY)) {
 		perror("rnv-ioctl: dropping to uid/gid 65534");

@@ -34,8 +34,14 @@ struct got do_ioctl(int fd, unsigned long req, void *arg);
 void identify_cmd(struct nvme_passthru_cmd *c, void *buf);
 /* open(2), saying why on stderr when it fails. */
 int open_node(const char *path, int flags);
-/* The namespace id (0 when unknown) and logical block size of a disk. */
-void disk_info(int fd, unsigned int *nsid, unsigned int *lbs);
+/* The controller and disk nodes as both modes open them, with the disk's namespace. */
+struct nodes {
+	int ctrl_fd;
+	int disk_fd;
+	unsigned int nsid;
+	unsigned int lbs;	/* logical block size */
+};
+int open_nodes(const char *ctrl_path, const char *disk_path, struct nodes *n);
 
 /* The modes, each returning the exit status (see rnv-ioctl.c). */
 int run_bad(const char *ctrl_path, const char *disk_path);

@@ -863,19 +863,21 @@ int run_fuzz(const char *ctrl_path, const char *disk_path, unsigned long count,
 	static unsigned char ref[ID_LEN] __attribute__((aligned(4096)));
 	static unsigned char after[ID_LEN] __attribute__((aligned(4096)));
 	struct nvme_passthru_cmd c;
+	struct nodes n;
 	unsigned long long bytes = 0;
 	unsigned long i, step = count >= 10 ? count / 10 : 1;
 	double start;
 	uint64_t *w;
 	int ret;
 
-	f.ctrl_fd = open_node(ctrl_path, O_RDWR);
-	f.disk_fd = open_node(disk_path, O_RDWR);
-	if (f.ctrl_fd < 0 || f.disk_fd < 0)
+	if (open_nodes(ctrl_path, disk_path, &n))
 		return 2;
-	disk_info(f.disk_fd, &f.nsid, &f.lbs);
-	if (!f.nsid || ioctl(f.disk_fd, BLKGETSIZE64, &bytes) || bytes / f.lbs < 1024) {
-		fprintf(stderr, "rnv-ioctl: %s: no nsid or size\n", disk_path);
+	f.ctrl_fd = n.ctrl_fd;
+	f.disk_fd = n.disk_fd;
+	f.nsid = n.nsid;
+	f.lbs = n.lbs;
+	if (ioctl(f.disk_fd, BLKGETSIZE64, &bytes) || bytes / f.lbs < 1024) {
+		fprintf(stderr, "rnv-ioctl: %s: no size, or under 1024 blocks\n", disk_path);
 		return 2;
 	}
 	f.nsze = bytes / f.lbs;

@@ -109,16 +109,29 @@ int open_node(const char *path, int flags)
 	return fd;
 }
 
-/* The namespace id and block size of the disk, or 0 when unknown. */
-void disk_info(int fd, unsigned int *nsid, unsigned int *lbs)
+/*
+ * Both nodes read-write, and the disk's namespace id and logical block size (512 when the
+ * kernel does not say). 0, or 2 (the tool's setup-failure status) after saying why.
+ */
+int open_nodes(const char *ctrl_path, const char *disk_path, struct nodes *n)
 {
 	int ret, ss = 0;
 
-	ret = ioctl(fd, NVME_IOCTL_ID);
-	*nsid = ret > 0 ? (unsigned int)ret : 0;
-	if (ioctl(fd, BLKSSZGET, &ss) || ss <= 0 || ss > (int)PAGE)
+	n->ctrl_fd = open_node(ctrl_path, O_RDWR);
+	n->disk_fd = open_node(disk_path, O_RDWR);
+	if (n->ctrl_fd < 0 || n->disk_fd < 0)
+		return 2;
+	ret = ioctl(n->disk_fd, NVME_IOCTL_ID);
+	if (ret <= 0) {
+		fprintf(stderr, "rnv-ioctl: %s: NVME_IOCTL_ID failed: %s\n", disk_path,
+			ret < 0 ? strerror(errno) : "no namespace id");
+		return 2;
+	}
+	n->nsid = ret;
+	if (ioctl(n->disk_fd, BLKSSZGET, &ss) || ss <= 0 || ss > (int)PAGE)
 		ss = 512;
-	*lbs = ss;
+	n->lbs = ss;
+	return 0;
 }
 
 static void usage(void)
