@@ -195,7 +195,7 @@ static u16 rnv_queue_vector(struct rnv_ctrl *ctrl, u16 qid)
 static int rnv_create_queue(struct rnv_ctrl *ctrl, u16 qid)
 {
 	struct rnv_queue *q = &ctrl->queues[qid];
-	bool polled = qid > ctrl->nr_irq_queues;
+	bool polled = rnv_q_polled(q);
 	u16 vector = polled ? 0 : rnv_queue_vector(ctrl, qid);
 	struct nvme_command c = { };
 	u16 cq_flags = NVME_QUEUE_PHYS_CONTIG;

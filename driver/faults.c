@@ -14,7 +14,7 @@
  *   hmb_fake_kib K       pretend Identify asked for a K KiB Host Memory Buffer
  *   poll_gap_us U        a poller's batch of completions sleeps U us (0..200000)
  *                        before it is ended: the window, after the poller left
- *                        the CQ lock and blk-mq's RCU section, in which a reset's
+ *                        the CQ lock and its iopoll callback, in which a reset's
  *                        cancel must leave its requests alone; in QEMU it lasts
  *                        microseconds and no reset lands in it otherwise
  * Each hook is one call where the real event would be seen: rnv_fault_io (a
@@ -31,8 +31,9 @@
 /*
  * Off (a patched-out branch in the completion path, rnv_fault_io, and where
  * a batch ends, rnv_fault_batch_gap) until a test first arms
- * drop_completions, fail_commands, delay_completions or poll_gap_us; then on
- * until the module unloads. Ordinary use never pays for the hooks.
+ * drop_completions, fail_commands, delay_completions or poll_gap_us; then on,
+ * for every controller, until the module unloads. Ordinary use never pays
+ * for the hooks.
  */
 DEFINE_STATIC_KEY_FALSE(rnv_fault_io_armed);
 
@@ -146,13 +147,14 @@ static void rnv_fault_release_work(struct work_struct *work)
 /*
  * Test hook (poll_gap_us), called as a batch of successful completions is
  * about to be ended. Only a poll queue's batch waits, and it sleeps: it is
- * ended in the poller's own process context (io_uring's iopoll, a polled
- * passthrough), after blk-mq's RCU section, the CQ lock and the poll are
- * done with. Sleeping there is what a preempted poller does on a PREEMPT
- * kernel, and what lets a reset's quiesce finish its RCU grace period
- * meanwhile: a busy wait would hold the grace period up on a
- * non-preemptible kernel (Debian's 6.1) and the reset would never overlap
- * the window. An interrupt's batch never waits.
+ * ended in the poller's own process context (io_uring's iopoll), after the
+ * CQ lock and the iopoll callback (with iocb_bio_iopoll's RCU section) are
+ * done with; callers that poll without a batch never get here. Sleeping
+ * there is what a preempted poller does on a PREEMPT kernel, and what lets
+ * a reset's quiesce finish its RCU grace period meanwhile: a busy wait
+ * would hold the grace period up on a non-preemptible kernel (Debian's 6.1)
+ * and the reset would never overlap the window. An interrupt's batch never
+ * waits.
  */
 void rnv_fault_batch_wait(struct io_comp_batch *iob)
 {
@@ -163,7 +165,7 @@ void rnv_fault_batch_wait(struct io_comp_batch *iob)
 	rq_list_for_each(&iob->req_list, req) {
 		q = rnv_cmd(req)->q;
 		us = READ_ONCE(q->ctrl->fault.poll_gap_us);
-		if (us && q->qid > q->ctrl->nr_irq_queues)
+		if (us && rnv_q_polled(q))
 			fsleep(us);
 		break;		/* the first request names the queue */
 	}

@@ -47,8 +47,7 @@ int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth)
 	q->irq = -1;
 	spin_lock_init(&q->sq_lock);
 	spin_lock_init(&q->cq_lock);
-	lockdep_set_class(&q->cq_lock, qid > ctrl->nr_irq_queues ? &rnv_cq_poll_key :
-				       &rnv_cq_irq_key);
+	lockdep_set_class(&q->cq_lock, rnv_q_polled(q) ? &rnv_cq_poll_key : &rnv_cq_irq_key);
 	/* NVMe 2.0 §3.1.4: SQ y tail at 0x1000 + (2y) * stride, CQ y head after it. */
 	q->sq_db = &ctrl->dbs[qid * 2 * ctrl->db_stride];
 	q->cq_db = &ctrl->dbs[(qid * 2 + 1) * ctrl->db_stride];
@@ -152,7 +151,9 @@ static bool rnv_cqe_pending(struct rnv_queue *q)
 
 /*
  * Successful I/O reaped into a batch: unmap each, then end them together,
- * as blk.c's rnv_complete_rq does one by one.
+ * as blk.c's rnv_complete_rq does one by one. A poll queue's batch may
+ * sleep here when a test armed poll_gap_us: end one only where a poller
+ * could sleep, never under a lock.
  */
 static void rnv_q_complete_batch(struct io_comp_batch *iob)
 {

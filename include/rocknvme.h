@@ -350,6 +350,7 @@ static inline void rnv_fault_batch_gap(struct io_comp_batch *iob)
 	if (static_branch_unlikely(&rnv_fault_io_armed))
 		rnv_fault_batch_wait(iob);
 }
+
 bool rnv_fault_held(struct rnv_ctrl *ctrl, struct request *req);
 bool rnv_fault_ready_stuck(struct rnv_ctrl *ctrl);
 bool rnv_fault_event_fails(struct rnv_ctrl *ctrl);
@@ -412,6 +413,13 @@ void rnv_effects_read(struct rnv_ctrl *ctrl);
 u32 rnv_admin_effects(struct rnv_ctrl *ctrl, u8 opcode);
 
 /* queue.c: coherent rings, doorbells, submit and reap */
+
+/* A poll queue: no interrupt; the I/O queues after the interrupt-driven ones. */
+static inline bool rnv_q_polled(const struct rnv_queue *q)
+{
+	return q->qid > q->ctrl->nr_irq_queues;
+}
+
 int rnv_q_alloc(struct rnv_ctrl *ctrl, u16 qid, u16 depth);
 void rnv_q_free(struct rnv_ctrl *ctrl, u16 qid);
 void rnv_q_init(struct rnv_queue *q);

@@ -77,8 +77,8 @@ sleep 1
 check_each_once poll-race-once
 check poll-race-state "$(cat "$sysfs/state")" live "controller state"
 
-# The window itself: after a poller reaped completions and left the CQ lock and blk-mq's RCU
-# section, before it ends its batch. A real poller can be preempted there; in QEMU it lasts
+# The window itself: after a poller reaped completions and left the CQ lock and its iopoll
+# callback, before it ends its batch. A real poller can be preempted there; in QEMU it lasts
 # microseconds and no reset lands in it, so the race above never reaches the case. Here
 # debugfs poll_gap_us makes each polled batch wait 100 ms before it is ended, longer than a
 # whole reset of this controller (40-60 ms), so a reset's cancel usually finds requests still
@@ -88,7 +88,7 @@ check poll-race-state "$(cat "$sysfs/state")" live "controller state"
 # in_batch: how many times a reset's cancel found a request in a poller's batch (debugfs).
 in_batch() { sed -n "s/^cancel: \([0-9]*\) left in a poller's batch$/\1/p" "$dbg/queues"; }
 window_race() {
-	local w0 w1 chaos nreset
+	local w0 w1 chaos nreset end passes bad out t0
 	w0=$(in_batch)
 	echo 100000 >"$dbg/poll_gap_us"
 	rm -f /tmp/pollwin.done
@@ -124,7 +124,7 @@ window_race() {
 		fail poll-window-verify "${bad:-no pass completed}"
 	fi
 	if [ -n "$w0" ] && [ -n "$w1" ] && [ "$((w1 - w0))" -gt 0 ]; then
-		pass poll-window-hit "$((w1 - w0)) requests were waiting in a poller's batch when a reset cancelled ($nreset resets): left to the poller"
+		pass poll-window-hit "$((w1 - w0)) times a reset's cancel found a request waiting in a poller's batch ($nreset resets) and left it to the poller"
 	else
 		fail poll-window-hit "no cancel found a request in a poller's batch (count '$w0' -> '$w1', $nreset resets): the race was not reached"
 	fi
