@@ -33,6 +33,24 @@ fi
 # kernel). For rnvpollsecs (default 20) seconds polled verified fio passes run while a loop
 # resets the controller and holds polled completions back (delay_ms 300, released late).
 SECS=${rnvpollsecs:-20}
+
+# passes_until NAME KIB DONE: polled fio passes, each writing KIB KiB (the next of 8 regions)
+# and verifying it with crc32c, until the file DONE appears. Sets passes (those completed) and
+# bad (the failing pass and fio's last lines; empty when none failed).
+passes_until() {
+	local out
+	passes=0 bad=""
+	while [ ! -e "$3" ]; do
+		if ! out=$(fio --name="$1" --filename="$DISK" --ioengine=io_uring --hipri=1 \
+			--direct=1 --rw=randwrite --bs=4k --iodepth=8 --size="$2"k \
+			--offset=$((passes % 8 * $2))k --verify=crc32c --do_verify=1 --verify_fatal=1 \
+			--verify_state_save=0 --output-format=terse --terse-version=3 2>&1); then
+			bad="pass $passes: $(echo "$out" | tail -n 2)"
+			return
+		fi
+		passes=$((passes + 1))
+	done
+}
 dbg=$(debugfs_dir)
 sysfs=$(ctrl_sysfs)
 echo 300 >"$dbg/delay_ms"
@@ -52,18 +70,8 @@ end=$(($(date +%s) + SECS))
 	echo "$nr $nh" >/tmp/pollrace.done
 ) &
 chaos=$!
-passes=0 bad=""
 t0=$(now_ms)
-while [ ! -e /tmp/pollrace.done ]; do
-	if ! out=$(fio --name=pollrace --filename="$DISK" --ioengine=io_uring --hipri=1 --direct=1 \
-		--rw=randwrite --bs=4k --iodepth=8 --size=4m --offset=$((passes % 8 * 4))m \
-		--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
-		--output-format=terse --terse-version=3 2>&1); then
-		bad="pass $passes: $(echo "$out" | tail -n 2)"
-		break
-	fi
-	passes=$((passes + 1))
-done
+passes_until pollrace 4096 /tmp/pollrace.done
 wait "$chaos"
 read -r nreset nhold </tmp/pollrace.done
 echo 0 >"$dbg/delay_completions"
@@ -88,7 +96,7 @@ check poll-race-state "$(cat "$sysfs/state")" live "controller state"
 # in_batch: how many times a reset's cancel found a request in a poller's batch (debugfs).
 in_batch() { sed -n "s/^cancel: \([0-9]*\) left in a poller's batch$/\1/p" "$dbg/queues"; }
 window_race() {
-	local w0 w1 chaos nreset end passes bad out t0
+	local w0 w1 chaos nreset end t0
 	w0=$(in_batch)
 	echo 100000 >"$dbg/poll_gap_us"
 	rm -f /tmp/pollwin.done
@@ -102,18 +110,8 @@ window_race() {
 		echo "$nr" >/tmp/pollwin.done
 	) &
 	chaos=$!
-	passes=0 bad=""
 	t0=$(now_ms)
-	while [ ! -e /tmp/pollwin.done ]; do
-		if ! out=$(fio --name=pollwin --filename="$DISK" --ioengine=io_uring --hipri=1 --direct=1 \
-			--rw=randwrite --bs=4k --iodepth=8 --size=64k --offset=$((passes % 8 * 64))k \
-			--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
-			--output-format=terse --terse-version=3 2>&1); then
-			bad="pass $passes: $(echo "$out" | tail -n 2)"
-			break
-		fi
-		passes=$((passes + 1))
-	done
+	passes_until pollwin 64 /tmp/pollwin.done
 	wait "$chaos"
 	read -r nreset </tmp/pollwin.done
 	echo 0 >"$dbg/poll_gap_us"
