@@ -5,6 +5,7 @@ unit-bench-{ci-size,ci-order,ci-small}; exit 1 on any failure."""
 import os
 import sys
 
+sys.dont_write_bytecode = True   # no __pycache__ in tests/lib from a check
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import bench_report  # noqa: E402
 
