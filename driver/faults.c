@@ -233,12 +233,9 @@ DEFINE_DEBUGFS_ATTRIBUTE(rnv_atomic_fops, rnv_atomic_get, rnv_atomic_set, "%llu\
 /* The I/O completion knobs: the hook is switched on before the count is set. */
 static int rnv_io_knob_set(void *data, u64 val)
 {
-	if (val > INT_MAX)
-		return -EINVAL;
-	if (val)
+	if (val && val <= INT_MAX)
 		static_branch_enable(&rnv_fault_io_armed);
-	atomic_set(data, val);
-	return 0;
+	return rnv_atomic_set(data, val);
 }
 DEFINE_DEBUGFS_ATTRIBUTE(rnv_io_knob_fops, rnv_atomic_get, rnv_io_knob_set, "%llu\n");
 

@@ -122,12 +122,14 @@ static bool rnv_cancel_rq(struct request *req, void *data)
 	 * unlists and completes under it: exactly one of them completes.
 	 */
 	spin_lock_irqsave(&ctrl->fault.held_lock, flags);
-	if (READ_ONCE(cmd->in_batch) && !blk_mq_request_completed(req)) {
-		/* Counted for debugfs: the tests show they reached this case. */
-		ctrl->cancel_in_batch++;
-	} else if (!blk_mq_request_completed(req) && !rnv_fault_held(ctrl, req)) {
-		cmd->status = *(int *)data;
-		blk_mq_complete_request(req);
+	if (!blk_mq_request_completed(req)) {
+		if (READ_ONCE(cmd->in_batch)) {
+			/* Counted for debugfs: the tests show they reach this case. */
+			ctrl->cancel_in_batch++;
+		} else if (!rnv_fault_held(ctrl, req)) {
+			cmd->status = *(int *)data;
+			blk_mq_complete_request(req);
+		}
 	}
 	spin_unlock_irqrestore(&ctrl->fault.held_lock, flags);
 	return true;

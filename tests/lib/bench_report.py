@@ -440,8 +440,7 @@ def main():
         L.append(f"Noise floor (A/A): the in-kernel nvme against itself, rebound between slots "
                  f"like every A/B pair, gives {aa['ratio']:.3f} (paired rounds {lo:.3f}-{hi:.3f}, "
                  f"paired median {med(aa['paired']):.3f}, {ci_txt(aa['paired'])}). Any A/B "
-                 "ratio within that distance of "
-                 "1.0 is not a measured difference.")
+                 "ratio within that distance of 1.0 is not a measured difference.")
     if issue5:
         lo, hi = spread(issue5["paired"])
         pq = bindings.get("rocknvme-bench", bindings.get("rocknvme-default", {}))

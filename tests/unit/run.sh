@@ -18,6 +18,21 @@ CFLAGS=(-std=gnu11 -O2 -Wall -Wextra -Werror -fsanitize=address,undefined -I "$R
 	-include "$RNV_TOP/tests/unit/kernel_types.h")
 mkdir -p "$OUT"
 declare -A SRC=([apst]=driver/apst.c [hmb]=driver/hmbplan.c)
+
+# run_check NAME CMD...: run one check with its output in $OUT/NAME.log and pass its
+# RNV-RESULT lines on; a check that exits non-zero without a FAIL line of its own (it did not
+# build its cases, it crashed) gets one FAIL named unit-NAME.
+run_check() {
+	local name=$1 rc
+	shift
+	"$@" >"$OUT/$name.log" 2>&1
+	rc=$?
+	grep '^RNV-RESULT ' "$OUT/$name.log"
+	if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/$name.log"; then
+		echo "RNV-RESULT FAIL unit-$name exit $rc without a failed check: $(tail -n 3 "$OUT/$name.log" | tr '\n' ' ')"
+	fi
+}
+
 log=$(mktemp)
 {
 for t in apst hmb; do
@@ -26,25 +41,10 @@ for t in apst hmb; do
 		echo "RNV-RESULT FAIL unit-$t-build gcc failed: $(head -n 3 "$OUT/build-$t.log" | tr '\n' ' ')"
 		continue
 	fi
-	"$OUT/test_$t" >"$OUT/test_$t.log" 2>&1
-	rc=$?
-	grep '^RNV-RESULT ' "$OUT/test_$t.log"
-	if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/test_$t.log"; then
-		echo "RNV-RESULT FAIL unit-$t exit $rc without a failed case: $(tail -n 3 "$OUT/test_$t.log" | tr '\n' ' ')"
-	fi
+	run_check "$t" "$OUT/test_$t"
 done
-bash "$RNV_TOP/tests/unit/opcodes.sh" >"$OUT/opcodes.log" 2>&1
-rc=$?
-grep '^RNV-RESULT ' "$OUT/opcodes.log"
-if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/opcodes.log"; then
-	echo "RNV-RESULT FAIL unit-opcodes exit $rc without a failed check: $(tail -n 3 "$OUT/opcodes.log" | tr '\n' ' ')"
-fi
-python3 "$RNV_TOP/tests/unit/bench_stats.py" >"$OUT/bench_stats.log" 2>&1
-rc=$?
-grep '^RNV-RESULT ' "$OUT/bench_stats.log"
-if [ "$rc" -ne 0 ] && ! grep -q '^RNV-RESULT FAIL' "$OUT/bench_stats.log"; then
-	echo "RNV-RESULT FAIL unit-bench exit $rc without a failed check: $(tail -n 3 "$OUT/bench_stats.log" | tr '\n' ' ')"
-fi
+run_check opcodes bash "$RNV_TOP/tests/unit/opcodes.sh"
+run_check bench python3 "$RNV_TOP/tests/unit/bench_stats.py"
 } | tee "$log"
 passed=$(grep -c 'RNV-RESULT PASS' "$log")
 failed=$(grep -c 'RNV-RESULT FAIL' "$log")
